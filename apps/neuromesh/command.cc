@@ -1,0 +1,38 @@
+#include "command.h"
+
+#include <algorithm>
+#include <vector>
+
+namespace neuromesh::cli {
+namespace {
+
+struct entry {
+  std::string name;
+  int order;
+  command_factory factory;
+};
+
+std::vector<entry>& entries() {
+  static std::vector<entry> all;
+  return all;
+}
+
+int exit_code_ = 0;
+
+}  // namespace
+
+registrar::registrar(std::string name, int order, command_factory factory) {
+  entries().push_back({std::move(name), order, std::move(factory)});
+}
+
+void add_all_commands(CLI::App& root) {
+  auto& all = entries();
+  std::stable_sort(all.begin(), all.end(),
+                   [](const entry& a, const entry& b) { return a.order < b.order; });
+  for (auto& e : all) e.factory(root);
+}
+
+void set_exit_code(int code) { exit_code_ = std::max(exit_code_, code); }
+int exit_code() { return exit_code_; }
+
+}  // namespace neuromesh::cli

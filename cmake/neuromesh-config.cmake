@@ -1,0 +1,6 @@
+include(CMakeFindDependencyMacro)
+find_dependency(Threads)
+find_dependency(Boost 1.81 COMPONENTS json system)
+find_dependency(fmt)
+find_dependency(spdlog)
+include(${CMAKE_CURRENT_LIST_DIR}/neuromesh-targets.cmake)
