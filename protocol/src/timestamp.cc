@@ -161,20 +161,24 @@ std::optional<timestamp> timestamp::parse(std::string_view text, std::string* wh
   return std::nullopt;
 }
 
+// pydantic-core's float_as_datetime: the whole part is floor(x) (then the integer rule, so
+// past 2e10 it is milliseconds), the fraction is |x - trunc(x)| in microseconds (divided by
+// 1000 past 2e10), rounded half away from zero. For negative values this differs from the
+// exact instant; it is what the reference writes back, so it is what we write.
 std::optional<timestamp> timestamp::from_unix(double seconds, std::string* why) {
-  if (!std::isfinite(seconds)) {
-    set_why(why, "not a finite number");
-    return std::nullopt;
-  }
-  if (std::fabs(seconds) > ms_watershed) seconds /= 1000;
-  double whole = std::floor(seconds);
-  if (whole < static_cast<double>(min_us / us_per_s) ||
-      whole > static_cast<double>(max_us / us_per_s)) {
+  if (!std::isfinite(seconds) || std::fabs(seconds) > 9e18) {
     set_why(why, "Unix time outside years 1..9999");
     return std::nullopt;
   }
-  auto us = static_cast<std::int64_t>(std::llround((seconds - whole) * 1e6));
-  std::int64_t total = static_cast<std::int64_t>(whole) * us_per_s + us;
+  double fraction_us = std::fabs(seconds - std::trunc(seconds)) * 1e6;
+  if (std::fabs(seconds) > ms_watershed) fraction_us /= 1000;
+  auto whole = timestamp::from_unix(static_cast<std::int64_t>(std::floor(seconds)), why);
+  if (!whole) return std::nullopt;
+  std::int64_t total = whole->tp_.time_since_epoch().count() + std::llround(fraction_us);
+  if (total > max_us) {
+    set_why(why, "Unix time outside years 1..9999");
+    return std::nullopt;
+  }
   return timestamp(time_point(microseconds(total)), 0);
 }
 

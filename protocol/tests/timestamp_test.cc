@@ -58,6 +58,10 @@ TEST(timestamp, numeric_strings_and_numbers_are_unix_seconds_or_milliseconds) {
   EXPECT_EQ(timestamp::from_unix(std::int64_t{-30000000000})->to_string(), "1969-01-18T18:40:00Z");
   EXPECT_EQ(timestamp::from_unix(1700000000.123456789)->to_string(), "2023-11-14T22:13:20.123457Z");
   EXPECT_EQ(timestamp::from_unix(-0.5)->to_string(), "1969-12-31T23:59:59.500000Z");
+  EXPECT_EQ(timestamp::from_unix(-7193253832.576351)->to_string(), "1742-01-20T17:56:07.576351Z");
+  EXPECT_EQ(timestamp::from_unix(-24179989483.08638)->to_string(), "1969-03-27T03:20:10.516086Z");
+  EXPECT_EQ(timestamp::from_unix(20000000000.5)->to_string(), "2603-10-11T11:33:20.000500Z");
+  EXPECT_EQ(timestamp::from_unix(1700000000123.4995)->to_string(), "2023-11-14T22:13:20.123500Z");
   EXPECT_FALSE(timestamp::from_unix(1e20));
 }
 
