@@ -10,6 +10,7 @@
 
 #include <functional>
 #include <memory>
+#include <ostream>
 #include <string>
 
 namespace neuromesh::registry::testing {
@@ -29,6 +30,8 @@ struct backend {
   std::string name;
   std::function<std::unique_ptr<store_env>()> make_env;
 };
+
+inline void PrintTo(const backend& b, std::ostream* os) { *os << b.name; }
 
 inline std::string backend_name(const ::testing::TestParamInfo<backend>& info) {
   return info.param.name;
