@@ -23,8 +23,8 @@
 
 #include <chrono>
 #include <csignal>
-#include <future>
 #include <cstdio>
+#include <future>
 #include <memory>
 #include <optional>
 #include <string>
@@ -102,7 +102,8 @@ std::optional<syn::cosmo_options> cosmo_url(const std::string& url, const char* 
   auto o = syn::cosmo_synapse::parse_url(url);
   if (o) return *o;
   if (url.size() > 4 && (url.starts_with("nats") || url.starts_with("NATS")))
-    err(fmt::format("synapse {}: {} is a NATS URL; only the cosmo:// broker keeps a namespace "
+    err(
+        fmt::format("synapse {}: {} is a NATS URL; only the cosmo:// broker keeps a namespace "
                     "registry (watch NATS traffic with `neuromesh tail --url {}`)",
                     what, url, url));
   else
@@ -148,7 +149,8 @@ asio::awaitable<int> async_serve(std::shared_ptr<syn::broker_server> server, sta
   co_await async_send_line(owner, "{\"op\":\"ns_register\",\"namespace\":" + json_string(a.ns) +
                                       ",\"transport\":\"memory\"}");
   asio::signal_set signals(ex, SIGINT, SIGTERM);
-  auto why = co_await (async_watch_namespace(owner, a.ns) || signals.async_wait(asio::use_awaitable));
+  auto why =
+      co_await (async_watch_namespace(owner, a.ns) || signals.async_wait(asio::use_awaitable));
   std::string reason =
       why.index() == 0 ? std::get<0>(why) : "signal " + std::to_string(std::get<1>(why));
   out("synapse: stopping (" + reason + ")");
@@ -237,11 +239,10 @@ asio::awaitable<int> async_view(view_args a, syn::cosmo_options where) {
   if (a.json)
     out(*line);
   else
-    out(fmt::format("namespace '{}': transport {}, {} signals, {} clients, started {}", a.ns,
-                    boost::json::serialize(v.at("transport")),
-                    boost::json::serialize(v.at("signal_count")),
-                    boost::json::serialize(v.at("client_count")),
-                    boost::json::serialize(v.at("started_at"))));
+    out(fmt::format(
+        "namespace '{}': transport {}, {} signals, {} clients, started {}", a.ns,
+        boost::json::serialize(v.at("transport")), boost::json::serialize(v.at("signal_count")),
+        boost::json::serialize(v.at("client_count")), boost::json::serialize(v.at("started_at"))));
   // Live stream of the namespace, as the reference does with sub_id "view1".
   co_await async_send_line(c, "{\"op\":\"sub\",\"sub_id\":\"view1\",\"subject\":" +
                                   json_string("cosmonapse." + a.ns + ".>") +
@@ -250,8 +251,7 @@ asio::awaitable<int> async_view(view_args a, syn::cosmo_options where) {
   while (auto l = co_await async_read_line(c)) {
     boost::system::error_code ec;
     auto m = boost::json::parse(*l, ec);
-    if (ec || !m.is_object() || m.as_object().if_contains("op") == nullptr ||
-        m.at("op") != "msg")
+    if (ec || !m.is_object() || m.as_object().if_contains("op") == nullptr || m.at("op") != "msg")
       continue;
     auto& o = m.as_object();
     auto* frame = o.if_contains("frame");
@@ -335,7 +335,8 @@ void add_synapse(CLI::App& root) {
     asio::io_context ctx(1);
     if (va->ns.empty()) {
       auto done = asio::co_spawn(ctx, async_view(*va, *where), asio::use_future);
-      return neuromesh::cli::set_exit_code(run_admin(ctx, std::move(done), std::chrono::seconds(5)));
+      return neuromesh::cli::set_exit_code(
+          run_admin(ctx, std::move(done), std::chrono::seconds(5)));
     }
     auto done = asio::co_spawn(ctx, async_view_until_signal(*va, *where), asio::use_future);
     ctx.run();

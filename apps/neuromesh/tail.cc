@@ -134,7 +134,8 @@ void add_tail(CLI::App& root) {
       for (auto& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
       auto parsed = proto::signal_type_from_string(upper);
       if (!parsed) {
-        std::fprintf(stderr, "tail: --type '%s' is not a signal type (see `neuromesh schema --types`)\n",
+        std::fprintf(stderr,
+                     "tail: --type '%s' is not a signal type (see `neuromesh schema --types`)\n",
                      t.c_str());
         return neuromesh::cli::set_exit_code(2);
       }

@@ -20,9 +20,9 @@ std::string signal_row(const protocol::signal& s) {
 
 std::string raw_frame_row(std::string_view subject, std::string_view frame) {
   constexpr std::size_t max = 120;
-  return fmt::format("{:<12}  {:<20}  {}", "?", subject,
-                     frame.size() > max ? std::string(frame.substr(0, max)) + "…"
-                                        : std::string(frame));
+  return fmt::format(
+      "{:<12}  {:<20}  {}", "?", subject,
+      frame.size() > max ? std::string(frame.substr(0, max)) + "…" : std::string(frame));
 }
 
 }  // namespace neuromesh::synapse

@@ -1,12 +1,11 @@
 // One behaviour suite for every Synapse backend (memory, cosmo:// broker, NATS). The backends
 // compiled in are chosen by NEUROMESH_SYNAPSE_BACKENDS (the NATS run is a service test).
-#include "neuromesh/synapse/synapse.h"
-
 #include "neuromesh/synapse/errc.h"
-
+#include "neuromesh/synapse/synapse.h"
 #include "synapse_test_support.h"
 
 #include <boost/asio/co_spawn.hpp>
+
 #include <unistd.h>
 
 #include <atomic>
@@ -52,7 +51,8 @@ class synapse_conformance : public ::testing::TestWithParam<std::string> {
   // broker handles one connection's ops in order, so a marker subscribed last proves it.
   void sync(synapse& sub_client, synapse& pub_client) {
     inbox marks;
-    auto subject = prefix_ + ".sync";
+    // Outside the test's own prefix, so no wildcard subscription of the test sees it.
+    auto subject = "nmsync." + prefix_;
     auto sub = subscribe(sub_client, subject, marks.make());
     bool ok = eventually([&] {
       publish(pub_client, subject);
@@ -177,7 +177,8 @@ TEST_P(synapse_conformance, request_without_responder_times_out) {
 TEST_P(synapse_conformance, operations_before_connect_say_not_connected) {
   auto s = bus_->unconnected();
   EXPECT_EQ(run(s->async_publish(prefix_, make_signal())), make_error_code(errc::not_connected));
-  auto sub = run(s->async_subscribe(prefix_, [](const protocol::signal&) {}, std::nullopt));
+  auto sub = run(s->async_subscribe(
+      prefix_, [](const protocol::signal&) {}, std::nullopt));
   ASSERT_FALSE(sub);
   EXPECT_EQ(sub.error(), make_error_code(errc::not_connected));
 }
