@@ -136,8 +136,8 @@ asio::awaitable<std::string> async_watch_namespace(conn_ptr c, std::string ns) {
   co_return std::string("management connection closed");
 }
 
-asio::awaitable<int> async_serve(std::shared_ptr<syn::broker_server> server, start_args a) {
-  auto ex = co_await asio::this_coro::executor;
+asio::awaitable<int> async_serve(std::shared_ptr<syn::broker_server> server,
+                                 std::shared_ptr<asio::signal_set> signals, start_args a) {
   // Like the reference: a second connection to ourselves registers the namespace and
   // receives ns_stopping when someone stops it.
   auto owner = co_await async_open(a.host, server->port());
@@ -148,9 +148,14 @@ asio::awaitable<int> async_serve(std::shared_ptr<syn::broker_server> server, sta
   }
   co_await async_send_line(owner, "{\"op\":\"ns_register\",\"namespace\":" + json_string(a.ns) +
                                       ",\"transport\":\"memory\"}");
-  asio::signal_set signals(ex, SIGINT, SIGTERM);
+  // The banner (with the port) only once the namespace is registered, so whoever reads it
+  // can use the namespace at once.
+  (void)co_await async_read_line(owner);
+  out(fmt::format("synapse: memory broker listening on {} (namespace '{}', port {})", server->url(),
+                  a.ns, server->port()));
+  if (!a.quiet) out(syn::signal_row_header());
   auto why =
-      co_await (async_watch_namespace(owner, a.ns) || signals.async_wait(asio::use_awaitable));
+      co_await (async_watch_namespace(owner, a.ns) || signals->async_wait(asio::use_awaitable));
   std::string reason =
       why.index() == 0 ? std::get<0>(why) : "signal " + std::to_string(std::get<1>(why));
   out("synapse: stopping (" + reason + ")");
@@ -170,6 +175,8 @@ void run_start(const start_args& a) {
     return;
   }
   asio::io_context ctx(1);
+  // Installed before the banner: a signal that arrives once the port is printed is honoured.
+  auto signals = std::make_shared<asio::signal_set>(ctx, SIGINT, SIGTERM);
   syn::broker_options o;
   o.host = a.host;
   o.port = static_cast<std::uint16_t>(a.port);
@@ -185,10 +192,7 @@ void run_start(const start_args& a) {
     return;
   }
   server->start();
-  out(fmt::format("synapse: memory broker listening on {} (namespace '{}', port {})", server->url(),
-                  a.ns, server->port()));
-  if (!a.quiet) out(syn::signal_row_header());
-  auto done = asio::co_spawn(ctx, async_serve(server, a), asio::use_future);
+  auto done = asio::co_spawn(ctx, async_serve(server, signals, a), asio::use_future);
   ctx.run();
   neuromesh::cli::set_exit_code(done.get());
 }
