@@ -45,7 +45,7 @@ void err(const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); 
 
 // A short-lived NDJSON connection to the broker, the way `cosmo synapse view/stop` talk.
 struct line_conn {
-  explicit line_conn(asio::any_io_executor ex) : sock(std::move(ex)) {}
+  explicit line_conn(const asio::any_io_executor& ex) : sock(ex) {}
   tcp::socket sock;
   std::string buf;
 };

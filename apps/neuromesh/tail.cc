@@ -91,7 +91,9 @@ asio::awaitable<int> async_tail(std::shared_ptr<tail_state> st) {
                  ec.message().c_str());
     co_return 1;
   }
-  auto sub = co_await bus->async_subscribe(proto::namespace_wildcard(st->args.ns), printer{st},
+  // A named handler: GCC 12 destroys a converted temporary inside a co_await operand twice.
+  syn::handler print = printer{st};
+  auto sub = co_await bus->async_subscribe(proto::namespace_wildcard(st->args.ns), std::move(print),
                                            std::nullopt);
   if (!sub) {
     std::fprintf(stderr, "tail: subscribe failed: %s\n", sub.error().message().c_str());
@@ -127,6 +129,7 @@ void add_tail(CLI::App& root) {
   cmd->add_flag("--json", a->json, "One envelope JSON per line (NDJSON)");
   cmd->add_option("--max", a->max, "Exit after this many Signals (0 = until Ctrl-C)");
   cmd->callback([a] {
+    asio::io_context ctx(1);  // declared first: it must outlive the timer in tail_state
     auto st = std::make_shared<tail_state>();
     st->args = *a;
     for (const auto& t : a->types) {
@@ -141,7 +144,6 @@ void add_tail(CLI::App& root) {
       }
       st->types.push_back(*parsed);
     }
-    asio::io_context ctx(1);
     st->done = std::make_unique<asio::steady_timer>(ctx);
     auto done = asio::co_spawn(ctx, async_tail(st), asio::use_future);
     ctx.run();

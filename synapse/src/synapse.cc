@@ -22,7 +22,7 @@ const std::string& subscription::subject() const noexcept {
 namespace {
 
 struct request_state {
-  explicit request_state(asio::any_io_executor ex) : timer(std::move(ex)) {}
+  explicit request_state(const asio::any_io_executor& ex) : timer(ex) {}
   asio::steady_timer timer;
   std::optional<protocol::signal> reply;
 };
@@ -44,7 +44,9 @@ asio::awaitable<boost::system::result<protocol::signal>> synapse::async_request(
   auto ex = co_await asio::this_coro::executor;
   auto state = std::make_shared<request_state>(ex);
   std::string inbox = new_inbox(s);
-  auto sub = co_await async_subscribe(inbox, reply_catcher{state});
+  // A named handler: GCC 12 destroys a converted temporary inside a co_await operand twice.
+  handler catcher = reply_catcher{state};
+  auto sub = co_await async_subscribe(inbox, std::move(catcher), std::nullopt);
   if (!sub) co_return sub.error();
   state->timer.expires_after(timeout);
   auto request = with_reply_subject(std::move(s), inbox);

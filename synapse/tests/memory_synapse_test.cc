@@ -11,8 +11,9 @@ using testing::eventually;
 
 boost::asio::awaitable<int> publish_and_count(std::shared_ptr<memory_synapse> m,
                                               std::shared_ptr<std::atomic<int>> seen) {
-  (void)co_await m->async_subscribe(
-      "a", [seen](const protocol::signal&) { ++*seen; }, std::nullopt);
+  // A named handler: GCC 12 destroys a converted temporary inside a co_await operand twice.
+  handler h = [seen](const protocol::signal&) { ++*seen; };
+  (void)co_await m->async_subscribe("a", std::move(h), std::nullopt);
   co_await m->async_publish("a", make_signal());
   co_return seen->load();  // read right after publish returns
 }

@@ -71,6 +71,8 @@ class memory_bus final : public bus {
   explicit memory_bus(io_thread& io) : io_(io) {
     if (io_.run(shared_->async_connect())) throw std::runtime_error("memory connect failed");
   }
+  // Closing drops every subscription (and handlers that captured the synapse).
+  ~memory_bus() override { io_.run(shared_->async_close()); }
   std::shared_ptr<synapse> client() override { return shared_; }
   std::shared_ptr<synapse> unconnected() override { return std::make_shared<memory_synapse>(); }
 
