@@ -44,7 +44,10 @@ class json_reader {
     ++p_;
     return true;
   }
-  bool at_end() noexcept { return peek() == 0; }
+  bool at_end() noexcept {
+    peek();
+    return p_ == end_;  // a NUL byte is input, not the end
+  }
   std::size_t remaining() const noexcept { return static_cast<std::size_t>(end_ - p_); }
   json_kind next_kind() noexcept;
 
