@@ -67,8 +67,9 @@ boost::system::result<std::uint64_t> shard::push(const raw_event& ev) {
   std::uint64_t ts = stamp_locked();
   ring_.emplace(ev, ts);
   accepted_.add();
-  bool wake_worker = worker_asleep_;
-  worker_asleep_ = false;
+  bool wake_worker = worker_asleep_ && ring_.size() >= wake_at_;
+  if (wake_worker) [[unlikely]]
+    worker_asleep_ = false;
   lock_.unlock();
   if (wake_worker) [[unlikely]]
     wake();
@@ -88,17 +89,20 @@ std::size_t shard::push_many(const raw_event* const* events, std::size_t n) {
     ++accepted;
   }
   accepted_.add(accepted);
-  bool wake_worker = worker_asleep_ && accepted > 0;
+  bool wake_worker = worker_asleep_ && accepted > 0 && ring_.size() >= wake_at_;
   if (wake_worker) worker_asleep_ = false;
   lock_.unlock();
   if (wake_worker) wake();
   return accepted;
 }
 
-std::size_t shard::pop(std::vector<internal_event>& out, std::size_t max) {
+std::size_t shard::pop(std::vector<internal_event>& out, std::size_t max, std::size_t wake_at) {
   std::lock_guard lk(lock_);
   std::size_t n = ring_.pop_into(out, max);
-  if (n == 0) worker_asleep_ = true;
+  if (n == 0) {
+    worker_asleep_ = true;
+    wake_at_ = wake_at;
+  }
   return n;
 }
 

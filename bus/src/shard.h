@@ -41,8 +41,9 @@ class shard {
   std::size_t push_many(const raw_event* const* events, std::size_t n);
 
   /// Moves up to max events into out. When none are queued, marks the worker asleep so
-  /// the next push wakes it.
-  std::size_t pop(std::vector<internal_event>& out, std::size_t max);
+  /// the push that makes wake_at events queued wakes it (1 when idle; the rest of the batch
+  /// target while a batch is filling, so producers do not pay a wake-up per event).
+  std::size_t pop(std::vector<internal_event>& out, std::size_t max, std::size_t wake_at = 1);
   /// Sleeps until woken or deadline.
   void wait(std::chrono::steady_clock::time_point deadline);
   /// Wakes the worker (flush, shutdown, or a push that found it asleep).
@@ -82,6 +83,7 @@ class shard {
   alignas(64) spinlock lock_;
   bool closed_ = false;
   bool worker_asleep_ = false;
+  std::size_t wake_at_ = 1;
   policy policy_;
   std::uint32_t sample_rate_ = 1;
   std::uint64_t sample_tick_ = 0;

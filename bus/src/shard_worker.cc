@@ -36,7 +36,7 @@ void shard_worker::run() {
     shard_.batch_target_.store(target, std::memory_order_relaxed);
     std::size_t room = pending_.size() < target ? target - pending_.size() : 0;
     std::size_t had = pending_.size();
-    std::size_t n = room ? shard_.pop(pending_, room) : 0;
+    std::size_t n = room ? shard_.pop(pending_, room, had == 0 ? 1 : room) : 0;
     auto now = clock::now();
     sizer.observe(n, now);
     if (had == 0 && n > 0) first_pending = now;
