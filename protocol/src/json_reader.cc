@@ -2,10 +2,12 @@
 
 #include "neuromesh/protocol/json_text.h"
 
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <unordered_map>
 
 #if defined(__SSE2__)
@@ -20,7 +22,15 @@ constexpr std::size_t key_index_threshold = 48;
 
 bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
 
-bool is_plain(unsigned char c) noexcept { return c >= 0x20 && c < 0x80 && c != '"' && c != '\\'; }
+constexpr std::array<bool, 256> make_plain_table() {
+  std::array<bool, 256> t{};
+  for (int c = 0x20; c < 0x80; ++c) t[static_cast<std::size_t>(c)] = c != '"' && c != '\\';
+  return t;
+}
+constexpr std::array<bool, 256> plain_table = make_plain_table();
+
+// ASCII that a string copies as is: not a quote, backslash, control or non-ASCII byte.
+bool is_plain(unsigned char c) noexcept { return plain_table[c]; }
 
 int hex_value(char c) noexcept {
   if (c >= '0' && c <= '9') return c - '0';
@@ -113,6 +123,22 @@ json_kind json_reader::next_kind() noexcept {
     default:
       return is_digit(peek()) ? json_kind::number : json_kind::invalid;
   }
+}
+
+bool json_reader::read_key(std::string_view& key, std::string& buf) {
+  if (peek() != '"') return fail("expected a string key");
+  const char* start = p_ + 1;
+  const char* q = start;
+  while (q != end_ && is_plain(static_cast<unsigned char>(*q))) ++q;
+  if (q != end_ && *q == '"') {
+    key = std::string_view(start, static_cast<std::size_t>(q - start));
+    p_ = q + 1;
+    return true;
+  }
+  buf.clear();
+  if (!string_body<false>(buf)) return false;
+  key = buf;
+  return true;
 }
 
 bool json_reader::read_string(std::string& out) {
@@ -340,7 +366,7 @@ bool json_reader::read_object(std::string& out, int depth) {
   }
   bool duplicates = false;
   // Large objects index their keys so that hostile input cannot make this quadratic.
-  std::unordered_map<std::string, std::uint32_t> index;
+  std::optional<std::unordered_map<std::string, std::uint32_t>> index;
   for (;;) {
     if (peek() != '"') return fail("expected a string key");
     auto key_begin = static_cast<std::uint32_t>(out.size());
@@ -360,12 +386,14 @@ bool json_reader::read_object(std::string& out, int depth) {
         }
       }
     } else {
-      if (index.empty())
+      if (!index) {
+        index.emplace();
         for (std::size_t i = 0; i < count; ++i) {
           const entry& e = entries_[base + i];
-          index.emplace(out.substr(e.key_begin, e.key_end - e.key_begin), e.first);
+          index->emplace(out.substr(e.key_begin, e.key_end - e.key_begin), e.first);
         }
-      auto [it, inserted] = index.emplace(std::string(key), first);
+      }
+      auto [it, inserted] = index->emplace(std::string(key), first);
       if (!inserted) {
         first = it->second;
         duplicates = true;
