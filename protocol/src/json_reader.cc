@@ -32,6 +32,27 @@ constexpr std::array<bool, 256> plain_table = make_plain_table();
 // ASCII that a string copies as is: not a quote, backslash, control or non-ASCII byte.
 bool is_plain(unsigned char c) noexcept { return plain_table[c]; }
 
+// First byte at or after p that a string cannot copy as is ('"', '\\', control, non-ASCII).
+const char* scan_plain(const char* p, const char* end) noexcept {
+#if defined(__SSE2__)
+  const __m128i quote = _mm_set1_epi8('"');
+  const __m128i backslash = _mm_set1_epi8('\\');
+  const __m128i space = _mm_set1_epi8(0x20);
+  while (end - p >= 16) {
+    __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    // Signed compare: bytes >= 0x80 are negative, so non-ASCII stops the scan as well.
+    __m128i special =
+        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
+                     _mm_cmplt_epi8(v, space));
+    int mask = _mm_movemask_epi8(special);
+    if (mask != 0) return p + __builtin_ctz(static_cast<unsigned>(mask));
+    p += 16;
+  }
+#endif
+  while (p != end && is_plain(static_cast<unsigned char>(*p))) ++p;
+  return p;
+}
+
 int hex_value(char c) noexcept {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -128,8 +149,7 @@ json_kind json_reader::next_kind() noexcept {
 bool json_reader::read_key(std::string_view& key, std::string& buf) {
   if (peek() != '"') return fail("expected a string key");
   const char* start = p_ + 1;
-  const char* q = start;
-  while (q != end_ && is_plain(static_cast<unsigned char>(*q))) ++q;
+  const char* q = scan_plain(start, end_);
   if (q != end_ && *q == '"') {
     key = std::string_view(start, static_cast<std::size_t>(q - start));
     p_ = q + 1;
@@ -152,28 +172,7 @@ bool json_reader::string_body(std::string& out) {
   if constexpr (canonical) out.push_back('"');
   for (;;) {
     const char* run = p_;
-#if defined(__SSE2__)
-    const __m128i quote = _mm_set1_epi8('"');
-    const __m128i backslash = _mm_set1_epi8('\\');
-    const __m128i space = _mm_set1_epi8(0x20);
-    while (end_ - p_ >= 16) {
-      __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p_));
-      // Signed compare: bytes >= 0x80 are negative, so non-ASCII stops the scan as well.
-      __m128i special =
-          _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
-                       _mm_cmplt_epi8(v, space));
-      int mask = _mm_movemask_epi8(special);
-      if (mask != 0) {
-        p_ += __builtin_ctz(static_cast<unsigned>(mask));
-        goto special_byte;
-      }
-      p_ += 16;
-    }
-#endif
-    while (p_ != end_ && is_plain(static_cast<unsigned char>(*p_))) ++p_;
-#if defined(__SSE2__)
-  special_byte:
-#endif
+    p_ = scan_plain(p_, end_);
     out.append(run, p_);
     if (p_ == end_) return fail("unterminated string");
     unsigned char c = static_cast<unsigned char>(*p_);
