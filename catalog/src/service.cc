@@ -122,78 +122,98 @@ response catalog_service::impl::neurons_route(const detail::parsed_target& t) {
   return detail::json_response(200, std::move(*body));
 }
 
+namespace {
+
+struct route_match {
+  route_id route = route_id::unmatched;
+  bool method_ok = true;
+  std::string_view allow;
+};
+
+// Which route a path names and whether the method fits it (HEAD serves as GET).
+route_match match_route(const std::vector<std::string>& seg, http_method m) {
+  const bool get = m == http_method::get || m == http_method::head;
+  const bool post = m == http_method::post;
+  const bool del = m == http_method::delete_;
+  auto one = [&](route_id r, bool ok, std::string_view allow) { return route_match{r, ok, allow}; };
+  auto is = [&](std::size_t i, std::string_view s) { return seg.size() > i && seg[i] == s; };
+  if (seg.size() == 1) {
+    if (is(0, "health")) return one(route_id::health, get, "GET");
+    if (is(0, "metrics")) return one(route_id::metrics, get, "GET");
+    if (is(0, "hosts")) return one(route_id::hosts, get, "GET");
+    if (is(0, "tools")) return one(route_id::tools_list, get, "GET");
+    if (is(0, "neurons")) return one(route_id::neurons, get, "GET");
+    if (is(0, "instances")) {
+      return post ? one(route_id::instances_register, true, "")
+                  : one(route_id::instances_list, get, "GET, POST");
+    }
+  }
+  if (seg.size() == 2) {
+    if (is(0, "instances")) {
+      return del ? one(route_id::instance_delete, true, "")
+                 : one(route_id::instance_get, get, "GET, DELETE");
+    }
+    if (is(0, "tools")) return one(route_id::tool_get, get, "GET");
+    if (is(0, "export") && is(1, "superputty")) return one(route_id::export_superputty, get, "GET");
+    if (is(0, "export") && is(1, "mobaxterm")) return one(route_id::export_mobaxterm, get, "GET");
+  }
+  if (seg.size() == 3 && is(0, "instances")) {
+    if (is(2, "heartbeat")) return one(route_id::heartbeat, post, "POST");
+    if (is(2, "tools")) return one(route_id::tools_update, post, "POST");
+  }
+  return {};
+}
+
+}  // namespace
+
 response catalog_service::impl::dispatch(const request& req, route_id& route, wall_time now) {
   auto t = detail::parse_target(req.target);
   const auto& seg = t.segments;
-  const auto m = req.method;
-  const bool get = m == http_method::get || m == http_method::head;
+  auto mt = match_route(seg, req.method);
+  route = mt.route;
+  if (route == route_id::unmatched) return detail::error_response(errc::route_not_found);
+  if (!mt.method_ok) return method_not_allowed(mt.allow);
   detail::route_env env{table, options, now};
   const auto& lim = options.limits;
-
-  if (seg.size() == 1 && seg[0] == "health") {
-    route = route_id::health;
-    return get ? detail::health() : method_not_allowed("GET");
-  }
-  if (seg.size() == 1 && seg[0] == "metrics") {
-    route = route_id::metrics;
-    if (!get) return method_not_allowed("GET");
-    auto r = detail::json_response(200, counters.render(table.live(now), table.size()));
-    r.content_type = "text/plain; version=0.0.4; charset=utf-8";
-    return r;
-  }
-  if (seg.size() == 1 && seg[0] == "instances") {
-    if (m == http_method::post) {
-      route = route_id::instances_register;
+  switch (route) {
+    case route_id::health:
+      return detail::health();
+    case route_id::metrics: {
+      auto r = detail::json_response(200, counters.render(table.live(now), table.size()));
+      r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+      return r;
+    }
+    case route_id::instances_list:
+      return detail::list_instances(env, t);
+    case route_id::instances_register:
       if (auto g = guard_write(req, t, lim.register_per_minute, now)) return std::move(*g);
       return detail::register_instance(env, req);
-    }
-    route = route_id::instances_list;
-    return get ? detail::list_instances(env, t) : method_not_allowed("GET, POST");
-  }
-  if (seg.size() == 2 && seg[0] == "instances") {
-    if (m == http_method::delete_) {
-      route = route_id::instance_delete;
+    case route_id::instance_get:
+      return detail::get_instance(env, seg[1]);
+    case route_id::instance_delete:
       if (auto g = guard_write(req, t, lim.delete_per_minute, now)) return std::move(*g);
       return detail::deregister(env, seg[1]);
-    }
-    route = route_id::instance_get;
-    return get ? detail::get_instance(env, seg[1]) : method_not_allowed("GET, DELETE");
+    case route_id::heartbeat:
+      if (auto g = guard_write(req, t, lim.heartbeat_per_minute, now)) return std::move(*g);
+      return detail::heartbeat(env, seg[1], req);
+    case route_id::tools_update:
+      if (auto g = guard_write(req, t, lim.tools_per_minute, now)) return std::move(*g);
+      return detail::update_tools(env, seg[1], req);
+    case route_id::tools_list:
+      return detail::list_tools(env, t);
+    case route_id::tool_get:
+      return detail::get_tool(env, seg[1], t);
+    case route_id::hosts:
+      return detail::list_hosts(env, t);
+    case route_id::export_superputty:
+      return detail::export_superputty(env, t);
+    case route_id::export_mobaxterm:
+      return detail::export_mobaxterm(env, t);
+    case route_id::neurons:
+      return neurons_route(t);
+    default:
+      return detail::error_response(errc::route_not_found);
   }
-  if (seg.size() == 3 && seg[0] == "instances" && seg[2] == "heartbeat") {
-    route = route_id::heartbeat;
-    if (m != http_method::post) return method_not_allowed("POST");
-    if (auto g = guard_write(req, t, lim.heartbeat_per_minute, now)) return std::move(*g);
-    return detail::heartbeat(env, seg[1], req);
-  }
-  if (seg.size() == 3 && seg[0] == "instances" && seg[2] == "tools") {
-    route = route_id::tools_update;
-    if (m != http_method::post) return method_not_allowed("POST");
-    if (auto g = guard_write(req, t, lim.tools_per_minute, now)) return std::move(*g);
-    return detail::update_tools(env, seg[1], req);
-  }
-  if (!seg.empty() && seg[0] == "tools" && seg.size() <= 2) {
-    route = seg.size() == 1 ? route_id::tools_list : route_id::tool_get;
-    if (!get) return method_not_allowed("GET");
-    return seg.size() == 1 ? detail::list_tools(env, t) : detail::get_tool(env, seg[1], t);
-  }
-  if (seg.size() == 1 && seg[0] == "hosts") {
-    route = route_id::hosts;
-    return get ? detail::list_hosts(env, t) : method_not_allowed("GET");
-  }
-  if (seg.size() == 2 && seg[0] == "export" && seg[1] == "superputty") {
-    route = route_id::export_superputty;
-    return get ? detail::export_superputty(env, t) : method_not_allowed("GET");
-  }
-  if (seg.size() == 2 && seg[0] == "export" && seg[1] == "mobaxterm") {
-    route = route_id::export_mobaxterm;
-    return get ? detail::export_mobaxterm(env, t) : method_not_allowed("GET");
-  }
-  if (seg.size() == 1 && seg[0] == "neurons") {
-    route = route_id::neurons;
-    return get ? neurons_route(t) : method_not_allowed("GET");
-  }
-  route = route_id::unmatched;
-  return detail::error_response(errc::route_not_found);
 }
 
 catalog_service::catalog_service(std::unique_ptr<instance_store> store, service_options options)
@@ -212,6 +232,13 @@ response catalog_service::handle(const request& req) {
     r = detail::json_response(500, std::string(R"({"detail":"Internal Server Error"})"));
   }
   impl_->counters.count_request(route, r.status);
+  return r;
+}
+
+response catalog_service::reject_too_large(const request& head) {
+  auto t = detail::parse_target(head.target);
+  auto r = detail::error_response(errc::payload_too_large);
+  impl_->counters.count_request(match_route(t.segments, head.method).route, r.status);
   return r;
 }
 

@@ -65,6 +65,9 @@ class catalog_service {
   /// The whole API: routes, auth, rate limits, validation, errors. Never throws.
   response handle(const request& req);
 
+  /// 413 for a request whose body is over the server's --max-body (counted on its route).
+  response reject_too_large(const request& head);
+
   /// Marks stale active instances inactive and drops records inactive for longer than the
   /// retention. Called every --purge-interval.
   sweep_result sweep();
