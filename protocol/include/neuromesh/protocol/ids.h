@@ -14,6 +14,9 @@ namespace neuromesh::protocol {
 std::string new_ulid();
 
 namespace detail {
+/// ^prefix[0-9A-Z]{26}$ (the spec's regex).
+bool is_canonical_ulid_suffix(std::string_view s, std::string_view prefix) noexcept;
+
 template <class Tag>
 struct prefixed_id {
   std::string value;
@@ -21,7 +24,7 @@ struct prefixed_id {
   static prefixed_id generate() { return {std::string(Tag::prefix) + new_ulid()}; }
   /// Prefix check only, like the Python validators.
   static bool has_prefix(std::string_view s) noexcept { return s.starts_with(Tag::prefix); }
-  bool is_canonical() const noexcept;
+  bool is_canonical() const noexcept { return is_canonical_ulid_suffix(value, Tag::prefix); }
   const std::string& str() const noexcept { return value; }
   friend auto operator<=>(const prefixed_id&, const prefixed_id&) = default;
 };

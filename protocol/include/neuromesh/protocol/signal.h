@@ -22,9 +22,9 @@ namespace neuromesh::protocol {
 
 /// The unified addressing object. Precedence on the receiving side: id > type > capabilities.
 struct directed {
-  std::optional<std::string> id;          ///< neuron / engram / effector id, or producer identity
-  std::optional<std::string> type;        ///< kind-based routing
-  std::vector<std::string> capabilities;  ///< receiver matches if its caps ⊇ these
+  std::optional<std::string> id{};          ///< neuron / engram / effector id, or producer identity
+  std::optional<std::string> type{};        ///< kind-based routing
+  std::vector<std::string> capabilities{};  ///< receiver matches if its caps ⊇ these
 
   /// True when id and type are empty or absent and capabilities is empty.
   bool empty() const noexcept;

@@ -1,0 +1,428 @@
+#include "neuromesh/registry/sqlite_store.h"
+
+#include "capabilities_json.h"
+#include "sqlite_statement.h"
+
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <atomic>
+#include <filesystem>
+#include <mutex>
+#include <random>
+#include <thread>
+
+namespace neuromesh::registry {
+namespace {
+
+// The Python SDK's DDL, verbatim (reference §7.3); schema version 1.
+constexpr const char* create_table_sql = R"(
+CREATE TABLE IF NOT EXISTS neurons (
+    neuron_id      TEXT PRIMARY KEY,
+    capabilities   TEXT NOT NULL DEFAULT '[]',
+    version        TEXT,
+    status         TEXT NOT NULL DEFAULT 'registered',
+    last_heartbeat TEXT,
+    registered_at  TEXT NOT NULL
+);
+)";
+
+constexpr const char* columns =
+    "neuron_id, capabilities, version, status, last_heartbeat, "
+    "registered_at";
+
+// One statement per write so every call is its own commit; registered_at is never in the
+// update list, which keeps the original (the Python store re-reads it to the same effect).
+constexpr const char* upsert_sql =
+    "INSERT INTO neurons (neuron_id, capabilities, version, status, last_heartbeat, "
+    "registered_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(neuron_id) DO UPDATE SET "
+    "capabilities = excluded.capabilities, version = excluded.version, "
+    "status = excluded.status, last_heartbeat = excluded.last_heartbeat";
+
+constexpr const char* touch_sql =
+    "INSERT INTO neurons (neuron_id, capabilities, version, status, last_heartbeat, "
+    "registered_at) VALUES (?1, '[]', NULL, coalesce(?3, 'registered'), ?2, ?4) "
+    "ON CONFLICT(neuron_id) DO UPDATE SET last_heartbeat = excluded.last_heartbeat, "
+    "status = coalesce(?3, neurons.status)";
+
+constexpr const char* mark_sql = "UPDATE neurons SET status = 'deregistered' WHERE neuron_id = ?1";
+
+// file: URI of path with immutable=1 (only '%', '?' and '#' need escaping in the path).
+std::string immutable_uri(const std::string& path) {
+  std::string out = "file:";
+  for (char c : path) {
+    if (c == '%')
+      out += "%25";
+    else if (c == '?')
+      out += "%3f";
+    else if (c == '#')
+      out += "%23";
+    else
+      out += c;
+  }
+  return out + "?immutable=1";
+}
+
+bool is_busy(int rc) {
+  const int primary = rc & 0xff;
+  return primary == SQLITE_BUSY || primary == SQLITE_LOCKED;
+}
+
+errc classify(int rc) {
+  switch (rc & 0xff) {
+    case SQLITE_READONLY:
+      return errc::read_only;
+    case SQLITE_NOTADB:
+    case SQLITE_CORRUPT:
+      return errc::corrupt;
+    case SQLITE_CANTOPEN:
+    case SQLITE_PERM:
+    case SQLITE_AUTH:
+      return errc::unavailable;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      return errc::busy;
+    default:
+      return errc::backend_error;
+  }
+}
+
+}  // namespace
+
+struct sqlite_store::impl {
+  explicit impl(sqlite_options o) : options(std::move(o)) {}
+
+  sqlite_options options;
+  std::mutex mutex;
+  sqlite3* db = nullptr;
+  detail::statement upsert, touch, mark, get, list;
+  std::atomic<std::uint64_t> busy_retries{0}, rejected{0}, failures{0};
+
+  std::string where() const { return "sqlite:" + options.path; }
+
+  store_error fail(int rc, std::string_view what) {
+    ++failures;
+    std::string msg = where() + ": " + std::string(what) + ": ";
+    msg += db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+    const errc code = classify(rc);
+    if (code == errc::read_only) msg += " (the file or its folder is not writable)";
+    if (code == errc::corrupt) msg += " (not a SQLite database, or damaged)";
+    if (code == errc::busy) msg += " (lock held longer than the retry budget)";
+    return {code, std::move(msg)};
+  }
+
+  store_error not_connected() {
+    ++rejected;
+    return {errc::not_connected, where() + ": connect() not called"};
+  }
+
+  // Runs fn() (one sqlite call returning a result code) until it is not BUSY/LOCKED or
+  // the lock budget is spent. The busy timeout already waits inside SQLite; this loop
+  // covers the cases where SQLite returns BUSY without calling the busy handler (a WAL
+  // snapshot gone stale, a deadlock-avoidance BUSY) and a WAL-mode switch under contention.
+  template <class Fn>
+  int with_retry(Fn&& fn) {
+    const auto deadline = std::chrono::steady_clock::now() + options.lock_budget;
+    auto pause = std::chrono::microseconds(200);
+    thread_local std::minstd_rand jitter{std::random_device{}()};
+    for (;;) {
+      const int rc = fn();
+      if (!is_busy(rc) || std::chrono::steady_clock::now() >= deadline) return rc;
+      ++busy_retries;
+      std::this_thread::sleep_for(pause + std::chrono::microseconds(jitter() % 500));
+      pause = std::min(pause * 2, std::chrono::microseconds(20'000));
+    }
+  }
+
+  int exec(const char* sql) {
+    return with_retry([&] { return sqlite3_exec(db, sql, nullptr, nullptr, nullptr); });
+  }
+
+  int step(detail::statement& s) {
+    return with_retry([&] {
+      const int rc = s.step();
+      if (is_busy(rc)) s.rewind();
+      return rc;
+    });
+  }
+
+  store_result<int> user_version() {
+    detail::statement s;
+    int rc = s.prepare(db, "PRAGMA user_version");
+    if (rc != SQLITE_OK) return fail(rc, "reading the schema version");
+    rc = step(s);
+    if (rc != SQLITE_ROW) return fail(rc, "reading the schema version");
+    return s.column_int(0);
+  }
+
+  store_result<void> open();
+  store_result<void> migrate();
+  store_result<neuron_record> read_row(detail::statement& s);
+  void close() noexcept {
+    upsert.finalize();
+    touch.finalize();
+    mark.finalize();
+    get.finalize();
+    list.finalize();
+    if (db != nullptr) sqlite3_close_v2(db);
+    db = nullptr;
+  }
+};
+
+store_result<void> sqlite_store::impl::open() {
+  const int flags =
+      (options.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+      SQLITE_OPEN_NOMUTEX;
+  int rc = sqlite3_open_v2(options.path.c_str(), &db, flags, nullptr);
+  if (rc != SQLITE_OK) {
+    auto e = fail(rc, "cannot open the database");
+    close();
+    return e;
+  }
+  sqlite3_extended_result_codes(db, 1);
+  // SQLite waits up to this long inside one call; with_retry() spans the rest of the budget.
+  sqlite3_busy_timeout(db,
+                       static_cast<int>(std::min<std::int64_t>(options.lock_budget.count(), 1000)));
+  if (!options.read_only && sqlite3_db_readonly(db, "main") == 1) {
+    ++failures;
+    close();
+    return store_error{errc::read_only, where() +
+                                            ": the file is read-only (open it read-only "
+                                            "to inspect it)"};
+  }
+  auto version = user_version();
+  if (!version && options.read_only && !std::filesystem::exists(options.path + "-wal") &&
+      (version.error().code == errc::unavailable || version.error().code == errc::read_only)) {
+    // A WAL-mode file whose -shm cannot be created (a folder we may not write) cannot be
+    // read normally. With no -wal file there is no writer and nothing outside the main file,
+    // so read it as immutable.
+    close();
+    rc = sqlite3_open_v2(immutable_uri(options.path).c_str(), &db,
+                         SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, nullptr);
+    if (rc != SQLITE_OK) return fail(rc, "cannot open the database");
+    sqlite3_extended_result_codes(db, 1);
+    version = user_version();
+  }
+  if (!version) return version.error();
+  if (*version > sqlite_store::schema_version) {
+    ++failures;
+    return store_error{errc::schema_too_new, where() + ": schema version " +
+                                                 std::to_string(*version) +
+                                                 " is newer than this build's " +
+                                                 std::to_string(sqlite_store::schema_version)};
+  }
+  if (!options.read_only) {
+    // WAL lets readers run beside the one writer; NORMAL syncs at checkpoints only, which
+    // a process crash cannot undo (the WAL write is already in the OS page cache).
+    if ((rc = exec("PRAGMA journal_mode=WAL")) != SQLITE_OK)
+      return fail(rc, "switching to WAL journal mode");
+    if ((rc = exec(options.fsync_every_commit ? "PRAGMA synchronous=FULL"
+                                              : "PRAGMA synchronous=NORMAL")) != SQLITE_OK)
+      return fail(rc, "setting synchronous");
+    if (auto m = migrate(); !m) return m;
+  } else {
+    detail::statement s;
+    rc = s.prepare(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'neurons'");
+    if (rc == SQLITE_OK) rc = step(s);
+    if (rc == SQLITE_DONE) {
+      ++failures;
+      return store_error{errc::unavailable,
+                         where() + ": no 'neurons' table (not a registry database)"};
+    }
+    if (rc != SQLITE_ROW) return fail(rc, "reading the schema");
+  }
+  const std::string select = std::string("SELECT ") + columns + " FROM neurons";
+  struct {
+    detail::statement* s;
+    std::string sql;
+  } statements[] = {
+      {&upsert, upsert_sql},
+      {&touch, touch_sql},
+      {&mark, mark_sql},
+      {&get, select + " WHERE neuron_id = ?1"},
+      // json_each gives exact JSON membership whatever escaping the writer used.
+      {&list, select + " WHERE (?1 OR status != 'deregistered') AND (?2 IS NULL OR ("
+                       "json_valid(capabilities) AND EXISTS (SELECT 1 FROM "
+                       "json_each(neurons.capabilities) AS c WHERE c.value = ?2)))"},
+  };
+  for (auto& [s, sql] : statements) {
+    if ((rc = s->prepare(db, sql.c_str())) != SQLITE_OK) return fail(rc, "preparing statements");
+  }
+  return {};
+}
+
+// Versions: 0 = empty file or a Python-created file (the same table, no version stamp);
+// 1 = the Python table, stamped. A later version adds its step here, after this one.
+store_result<void> sqlite_store::impl::migrate() {
+  int rc = exec("BEGIN IMMEDIATE");
+  if (rc != SQLITE_OK) return fail(rc, "starting the schema migration");
+  auto version = user_version();
+  if (!version) {
+    exec("ROLLBACK");
+    return version.error();
+  }
+  if (*version < 1) {
+    if ((rc = exec(create_table_sql)) != SQLITE_OK ||
+        (rc = exec("PRAGMA user_version = 1")) != SQLITE_OK) {
+      auto e = fail(rc, "creating the neurons table");
+      exec("ROLLBACK");
+      return e;
+    }
+  }
+  if ((rc = exec("COMMIT")) != SQLITE_OK) {
+    auto e = fail(rc, "committing the schema migration");
+    exec("ROLLBACK");
+    return e;
+  }
+  return {};
+}
+
+store_result<neuron_record> sqlite_store::impl::read_row(detail::statement& s) {
+  neuron_record r;
+  r.neuron_id = s.column_text(0);
+  auto caps = detail::decode_capabilities(s.column_text(1));
+  if (!caps) {
+    ++failures;
+    return store_error{errc::bad_record, where() + ": neuron '" + r.neuron_id +
+                                             "': capabilities is not a JSON array of strings: " +
+                                             std::string(s.column_text(1))};
+  }
+  r.capabilities = std::move(*caps);
+  if (!s.column_is_null(2)) r.version = std::string(s.column_text(2));
+  r.status = s.column_is_null(3) ? std::string(status::registered) : s.column_text(3);
+  auto timestamp = [&](int col, const char* name) -> store_result<std::optional<time_point>> {
+    if (s.column_is_null(col)) return std::optional<time_point>{};
+    auto tp = parse_iso8601(s.column_text(col));
+    if (!tp) {
+      ++failures;
+      return store_error{errc::bad_record,
+                         where() + ": neuron '" + r.neuron_id + "': " + name +
+                             " is not an ISO-8601 time: " + std::string(s.column_text(col))};
+    }
+    return std::optional<time_point>{*tp};
+  };
+  auto hb = timestamp(4, "last_heartbeat");
+  if (!hb) return hb.error();
+  r.last_heartbeat = *hb;
+  auto reg = timestamp(5, "registered_at");
+  if (!reg) return reg.error();
+  r.registered_at = reg->value_or(now_utc());  // as the Python store does for a missing value
+  return r;
+}
+
+sqlite_store::sqlite_store(sqlite_options options)
+    : impl_(std::make_unique<impl>(std::move(options))) {}
+sqlite_store::sqlite_store(std::string path)
+    : sqlite_store([&] {
+        sqlite_options o;
+        o.path = std::move(path);
+        return o;
+      }()) {}
+sqlite_store::~sqlite_store() { close(); }
+
+store_result<void> sqlite_store::connect() {
+  std::lock_guard lock(impl_->mutex);
+  if (impl_->db != nullptr) return {};
+  auto r = impl_->open();
+  if (!r) impl_->close();
+  return r;
+}
+
+void sqlite_store::close() noexcept {
+  std::lock_guard lock(impl_->mutex);
+  impl_->close();
+}
+
+store_stats sqlite_store::stats() const noexcept {
+  store_stats s;
+  s.busy_retries = impl_->busy_retries.load();
+  s.rejected = impl_->rejected.load();
+  s.failures = impl_->failures.load();
+  return s;
+}
+
+void sqlite_store::count_rejected() noexcept { ++impl_->rejected; }
+
+store_result<void> sqlite_store::do_upsert(const neuron_record& record) {
+  const std::string caps = detail::encode_capabilities(record.capabilities);
+  const std::string hb = record.last_heartbeat ? format_iso8601(*record.last_heartbeat) : "";
+  const std::string reg = format_iso8601(record.registered_at);
+  std::lock_guard lock(impl_->mutex);
+  if (impl_->db == nullptr) return impl_->not_connected();
+  auto& s = impl_->upsert;
+  detail::reset_guard guard(s);
+  s.bind_text(1, record.neuron_id);
+  s.bind_text(2, caps);
+  record.version ? s.bind_text(3, *record.version) : s.bind_null(3);
+  s.bind_text(4, record.status);
+  record.last_heartbeat ? s.bind_text(5, hb) : s.bind_null(5);
+  s.bind_text(6, reg);
+  if (int rc = impl_->step(s); rc != SQLITE_DONE) return impl_->fail(rc, "upsert");
+  return {};
+}
+
+store_result<void> sqlite_store::do_mark_deregistered(std::string_view neuron_id) {
+  std::lock_guard lock(impl_->mutex);
+  if (impl_->db == nullptr) return impl_->not_connected();
+  auto& s = impl_->mark;
+  detail::reset_guard guard(s);
+  s.bind_text(1, neuron_id);
+  if (int rc = impl_->step(s); rc != SQLITE_DONE) return impl_->fail(rc, "mark_deregistered");
+  return {};
+}
+
+store_result<void> sqlite_store::do_touch_heartbeat(std::string_view neuron_id, time_point ts,
+                                                    std::optional<std::string_view> status) {
+  const std::string ts_text = format_iso8601(ts);
+  const std::string now_text = format_iso8601(now_utc());
+  std::lock_guard lock(impl_->mutex);
+  if (impl_->db == nullptr) return impl_->not_connected();
+  auto& s = impl_->touch;
+  detail::reset_guard guard(s);
+  s.bind_text(1, neuron_id);
+  s.bind_text(2, ts_text);
+  status ? s.bind_text(3, *status) : s.bind_null(3);
+  s.bind_text(4, now_text);
+  if (int rc = impl_->step(s); rc != SQLITE_DONE) return impl_->fail(rc, "touch_heartbeat");
+  return {};
+}
+
+store_result<std::optional<neuron_record>> sqlite_store::do_get(std::string_view neuron_id) {
+  std::lock_guard lock(impl_->mutex);
+  if (impl_->db == nullptr) return impl_->not_connected();
+  auto& s = impl_->get;
+  detail::reset_guard guard(s);
+  s.bind_text(1, neuron_id);
+  const int rc = impl_->step(s);
+  if (rc == SQLITE_DONE) return std::optional<neuron_record>{};
+  if (rc != SQLITE_ROW) return impl_->fail(rc, "get");
+  auto r = impl_->read_row(s);
+  if (!r) return r.error();
+  return std::optional<neuron_record>{std::move(*r)};
+}
+
+store_result<std::vector<neuron_record>> sqlite_store::do_list(const list_options& options) {
+  std::vector<neuron_record> out;
+  {
+    std::lock_guard lock(impl_->mutex);
+    if (impl_->db == nullptr) return impl_->not_connected();
+    auto& s = impl_->list;
+    detail::reset_guard guard(s);
+    s.bind_int(1, options.include_deregistered ? 1 : 0);
+    options.capability ? s.bind_text(2, *options.capability) : s.bind_null(2);
+    for (;;) {
+      const int rc = impl_->step(s);
+      if (rc == SQLITE_DONE) break;
+      if (rc != SQLITE_ROW) return impl_->fail(rc, "list");
+      auto r = impl_->read_row(s);
+      if (!r) return r.error();
+      out.push_back(std::move(*r));
+    }
+  }
+  std::sort(out.begin(), out.end(), [](const neuron_record& a, const neuron_record& b) {
+    return a.neuron_id < b.neuron_id;
+  });
+  return out;
+}
+
+}  // namespace neuromesh::registry
