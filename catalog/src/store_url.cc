@@ -1,32 +1,36 @@
 #include "neuromesh/catalog/store_url.h"
 
 #include "neuromesh/catalog/errc.h"
+#include "neuromesh/registry/store_url.h"
+
+#include <spdlog/spdlog.h>
 
 #include <cstdlib>
 #include <filesystem>
 
 namespace neuromesh::catalog {
 
+// One URL syntax for the whole program: the registry layer's parser decides.
 boost::system::result<store_url> parse_store_url(std::string_view text) {
+  auto parsed = registry::parse_store_url(text);
+  if (!parsed) {
+    spdlog::debug("catalog: --store {}: {}", text, parsed.error().message);
+    return errc::bad_store_url;
+  }
   store_url url;
-  if (text == "memory:" || text == "memory" || text == "memory://") {
-    url.backend = store_url::kind::memory;
-    return url;
+  url.location = parsed->location;
+  switch (parsed->backend) {
+    case registry::store_url::kind::memory:
+      url.backend = store_url::kind::memory;
+      break;
+    case registry::store_url::kind::sqlite:
+      url.backend = store_url::kind::sqlite;
+      break;
+    case registry::store_url::kind::postgres:
+      url.backend = store_url::kind::postgres;
+      break;
   }
-  if (text.starts_with("sqlite:")) {
-    auto path = text.substr(7);
-    if (path.starts_with("//")) path.remove_prefix(2);  // sqlite:///abs and sqlite://rel
-    if (path.empty()) return errc::bad_store_url;
-    url.backend = store_url::kind::sqlite;
-    url.location = std::string(path);
-    return url;
-  }
-  if (text.starts_with("postgres://") || text.starts_with("postgresql://")) {
-    url.backend = store_url::kind::postgres;
-    url.location = std::string(text);
-    return url;
-  }
-  return errc::bad_store_url;
+  return url;
 }
 
 std::string default_store_url() {

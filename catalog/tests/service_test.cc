@@ -1,5 +1,8 @@
 #include "neuromesh/catalog/service.h"
 
+#include "neuromesh/catalog/neurons.h"
+#include "neuromesh/registry/memory_store.h"
+
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <gtest/gtest.h>
@@ -335,6 +338,33 @@ TEST_F(service_test, metrics_count_routes_and_rejections) {
       m.find(R"(neuromesh_catalog_requests_total{method="GET",route="/health",status="200"} 1)"),
       std::string::npos);
   EXPECT_NE(m.find("neuromesh_catalog_instances_active 0"), std::string::npos);
+}
+
+TEST_F(service_test, neurons_lists_the_registry_records_with_filters) {
+  auto s = make();
+  EXPECT_EQ(s->handle(req(http_method::get, "/neurons")).status, 503u);  // no registry wired
+  auto reg = std::make_shared<registry::memory_store>();
+  ASSERT_TRUE(reg->connect());
+  registry::neuron_record a;
+  a.neuron_id = "n1";
+  a.capabilities = {"summarize"};
+  registry::neuron_record b;
+  b.neuron_id = "n2";
+  b.capabilities = {"translate"};
+  ASSERT_TRUE(reg->upsert(a));
+  ASSERT_TRUE(reg->upsert(b));
+  ASSERT_TRUE(reg->mark_deregistered("n2"));
+  s->set_neuron_lister(make_neuron_lister(reg));
+  auto all = body(s->handle(req(http_method::get, "/neurons"))).as_array();
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all[0].at("neuron_id"), "n1");
+  EXPECT_EQ(body(s->handle(req(http_method::get, "/neurons?include_deregistered=true")))
+                .as_array()
+                .size(),
+            2u);
+  EXPECT_TRUE(
+      body(s->handle(req(http_method::get, "/neurons?capability=translate"))).as_array().empty());
+  EXPECT_EQ(s->handle(req(http_method::get, "/neurons?include_deregistered=x")).status, 422u);
 }
 
 }  // namespace
