@@ -98,9 +98,4 @@ const boost::system::error_category& catalog_category() noexcept {
   return c;
 }
 
-const std::string& response::text() const {
-  static const std::string empty;
-  return body ? *body : empty;
-}
-
 }  // namespace neuromesh::catalog

@@ -10,6 +10,11 @@ std::unique_ptr<instance_store> make_sqlite_store(const std::string& path);
 std::unique_ptr<instance_store> make_postgres_store(const std::string& dsn);
 }  // namespace detail
 
+void instance_store::touch_async(const std::string& instance_id, wall_time last_seen,
+                                 std::function<void(bool ok)> done) {
+  done(touch(instance_id, last_seen).has_value());
+}
+
 boost::system::result<std::unique_ptr<instance_store>> open_instance_store(const store_url& url) {
   try {
     switch (url.backend) {

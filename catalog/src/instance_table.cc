@@ -72,27 +72,32 @@ heartbeat_outcome instance_table::heartbeat(const std::string& id,
   std::unique_lock lock(mu_);
   auto it = records_.find(id);
   if (it == records_.end()) {
-    if (!fields) return {write_outcome::ok, true};  // the reference: refresh, nothing created
+    if (!fields) return {write_outcome::ok, true, nullptr};  // the reference: refresh, nothing created
     lock.unlock();
     if (generation && !fields->generation) fields->generation = generation;
     bool has_tools = fields->tools && !fields->tools->empty();
     auto outcome = register_instance(id, std::move(*fields), now);
-    return {outcome, !has_tools};
+    return {outcome, !has_tools, nullptr};
   }
   auto& rec = it->second;
   if (generation && rec.deregistered_generation && *generation <= *rec.deregistered_generation) {
-    return {write_outcome::deregistered, false};
+    return {write_outcome::deregistered, false, nullptr};
   }
   bool was_live = rec.live_at(now);
-  if (!store_->touch(id, now)) {
+  // Queued under mu_, so the store applies heartbeats in the order the mirror saw them.
+  auto pending = std::make_shared<pending_write>();
+  store_->touch_async(id, now, [pending](bool ok) { pending->complete(ok); });
+  if (pending->settled() && !pending->ok()) {
     metrics_.count_store_failure();
-    return {write_outcome::store_failed, false};
+    return {write_outcome::store_failed, false, nullptr};
   }
+  // A batched write is applied to the mirror now; if its commit fails the client gets 503
+  // and the mirror is at most one heartbeat ahead of the store until the next one.
   rec.last_seen = now;
   rec.active = true;
   rec.inactive_since.reset();
   bump_locked(!was_live);
-  return {write_outcome::ok, rec.tools.empty()};
+  return {write_outcome::ok, rec.tools.empty(), pending->settled() ? nullptr : pending};
 }
 
 write_outcome instance_table::set_tools(const std::string& id, boost::json::array tools,

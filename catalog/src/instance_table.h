@@ -8,6 +8,7 @@
 // they write through to the store); a second mutex guards the cache slots. Lock order:
 // mu_ before views_mu_; the store's own lock is taken under mu_.
 
+#include "neuromesh/catalog/http_message.h"
 #include "neuromesh/catalog/instance.h"
 #include "neuromesh/catalog/instance_store.h"
 #include "neuromesh/catalog/service.h"
@@ -40,6 +41,7 @@ enum class write_outcome { ok, not_found, deregistered, store_failed };
 struct heartbeat_outcome {
   write_outcome outcome = write_outcome::ok;
   bool refresh = false;
+  std::shared_ptr<pending_write> pending;  ///< not yet durable: the ack waits for it
 };
 
 /// One (host, name) row of GET /hosts.

@@ -60,7 +60,9 @@ response heartbeat(route_env& env, const std::string& id, const request& req) {
   auto& body = std::get<heartbeat_body>(decoded);
   auto result = env.table.heartbeat(id, std::move(body.fields), body.generation, env.now);
   if (result.outcome != write_outcome::ok) return outcome_response(result.outcome, 200);
-  return json_response(200, result.refresh ? refresh : ack);
+  auto r = json_response(200, result.refresh ? refresh : ack);
+  r.pending = std::move(result.pending);
+  return r;
 }
 
 response update_tools(route_env& env, const std::string& id, const request& req) {

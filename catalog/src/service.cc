@@ -242,6 +242,14 @@ response catalog_service::reject_too_large(const request& head) {
   return r;
 }
 
+response catalog_service::write_failed(const request& head) {
+  auto t = detail::parse_target(head.target);
+  auto r = detail::error_response(errc::store_failed);
+  impl_->counters.count_store_failure();
+  impl_->counters.count_request(match_route(t.segments, head.method).route, r.status);
+  return r;
+}
+
 sweep_result catalog_service::sweep() {
   auto now = impl_->options.clock();
   auto result = impl_->table.sweep(now, impl_->options.retention);

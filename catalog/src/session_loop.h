@@ -49,6 +49,18 @@ http_method to_method(http::verb v) noexcept;
 http::response<http::buffer_body> to_wire(const response& r, unsigned version, bool keep_alive,
                                           bool head);
 
+/// Suspends until the write settles; true when it is durable.
+inline asio::awaitable<bool> await_durable(std::shared_ptr<pending_write> pending) {
+  return asio::async_initiate<const asio::use_awaitable_t<>&, void(bool)>(
+      [pending](auto handler) {
+        auto ex = asio::get_associated_executor(handler);
+        auto h = std::make_shared<decltype(handler)>(std::move(handler));
+        pending->on_done(
+            [h, ex](bool ok) { asio::post(ex, [h, ok]() mutable { std::move (*h)(ok); }); });
+      },
+      asio::use_awaitable);
+}
+
 template <class Stream>
 asio::awaitable<void> serve_requests(Stream& stream, beast::flat_buffer& buffer,
                                      server_shared& shared, session_handle& handle,
@@ -85,6 +97,7 @@ asio::awaitable<void> serve_requests(Stream& stream, beast::flat_buffer& buffer,
     if (auto it = msg.find("X-API-Key"); it != msg.end()) req.api_key = std::string(it->value());
     req.client = client;
     response r = shared.service.handle(req);
+    if (r.pending && !co_await await_durable(r.pending)) r = shared.service.write_failed(req);
     bool keep_alive = msg.keep_alive() && !shared.stopping.load();
     auto out = to_wire(r, msg.version(), keep_alive, msg.method() == http::verb::head);
     beast::get_lowest_layer(stream).expires_after(opts.idle_timeout);

@@ -10,8 +10,10 @@
 #include <spdlog/spdlog.h>
 #include <sqlite3.h>
 
+#include <condition_variable>
 #include <mutex>
 #include <stdexcept>
+#include <thread>
 
 namespace neuromesh::catalog {
 namespace {
@@ -74,9 +76,16 @@ class sqlite_store final : public instance_store {
     deactivate_ = std::make_unique<statement>(
         db_, "UPDATE catalog_instances SET active=0, inactive_since_us=? WHERE instance_id=?");
     erase_ = std::make_unique<statement>(db_, "DELETE FROM catalog_instances WHERE instance_id=?");
+    writer_ = std::thread([this] { write_heartbeats(); });
   }
 
   ~sqlite_store() override {
+    {
+      std::lock_guard q(queue_mu_);
+      stopping_ = true;
+    }
+    queue_cv_.notify_one();
+    writer_.join();  // it drains the queue before it returns
     upsert_.reset();
     touch_.reset();
     deactivate_.reset();
@@ -119,6 +128,7 @@ class sqlite_store final : public instance_store {
 
   boost::system::result<void> upsert(const instance_record& r) override {
     std::lock_guard lock(mu_);
+    flush_locked();
     auto* s = upsert_->get();
     reset_guard g{s};
     auto tools = detail::tools_text(r);
@@ -141,6 +151,20 @@ class sqlite_store final : public instance_store {
 
   boost::system::result<void> touch(const std::string& id, wall_time last_seen) override {
     std::lock_guard lock(mu_);
+    flush_locked();
+    return touch_locked(id, last_seen);
+  }
+
+  void touch_async(const std::string& id, wall_time last_seen,
+                   std::function<void(bool ok)> done) override {
+    {
+      std::lock_guard q(queue_mu_);
+      queue_.push_back({id, last_seen, std::move(done)});
+    }
+    queue_cv_.notify_one();
+  }
+
+  boost::system::result<void> touch_locked(const std::string& id, wall_time last_seen) {
     auto* s = touch_->get();
     reset_guard g{s};
     sqlite3_bind_int64(s, 1, detail::to_micros(last_seen));
@@ -151,6 +175,7 @@ class sqlite_store final : public instance_store {
 
   boost::system::result<void> deactivate(std::span<const instance_record> records) override {
     std::lock_guard lock(mu_);
+    flush_locked();
     return in_transaction([&]() -> bool {
       for (const auto& r : records) {
         auto* s = deactivate_->get();
@@ -166,6 +191,7 @@ class sqlite_store final : public instance_store {
 
   boost::system::result<void> erase(std::span<const std::string> ids) override {
     std::lock_guard lock(mu_);
+    flush_locked();
     return in_transaction([&]() -> bool {
       for (const auto& id : ids) {
         auto* s = erase_->get();
@@ -180,6 +206,43 @@ class sqlite_store final : public instance_store {
   std::string describe() const override { return "sqlite:" + path_; }
 
  private:
+  struct queued_touch {
+    std::string instance_id;
+    wall_time last_seen;
+    std::function<void(bool)> done;
+  };
+
+  // Group commit: heartbeats that arrive while a transaction commits wait in queue_ and go
+  // into the next transaction together, so one commit serves many acknowledgements.
+  void write_heartbeats() {
+    for (;;) {
+      {
+        std::unique_lock q(queue_mu_);
+        queue_cv_.wait(q, [this] { return stopping_ || !queue_.empty(); });
+        if (queue_.empty() && stopping_) return;
+      }
+      std::lock_guard lock(mu_);
+      flush_locked();
+    }
+  }
+
+  // Applies every queued heartbeat in one transaction, then settles each one.
+  void flush_locked() {
+    std::vector<queued_touch> batch;
+    {
+      std::lock_guard q(queue_mu_);
+      batch.swap(queue_);
+    }
+    if (batch.empty()) return;
+    auto r = in_transaction([&]() -> bool {
+      for (const auto& t : batch) {
+        if (!touch_locked(t.instance_id, t.last_seen)) return false;
+      }
+      return true;
+    });
+    for (auto& t : batch) t.done(r.has_value());
+  }
+
   static std::string text(sqlite3_stmt* s, int col) {
     auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s, col));
     return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(s, col))) : "";
@@ -244,6 +307,11 @@ class sqlite_store final : public instance_store {
   sqlite3* db_ = nullptr;
   std::mutex mu_;
   std::unique_ptr<statement> upsert_, touch_, deactivate_, erase_;
+  std::mutex queue_mu_;  // taken under mu_ (flush) or alone (enqueue); never the reverse
+  std::condition_variable queue_cv_;
+  std::vector<queued_touch> queue_;
+  bool stopping_ = false;
+  std::thread writer_;
 };
 
 }  // namespace

@@ -179,6 +179,30 @@ TEST(catalog_server, state_survives_a_restart_on_sqlite) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(catalog_server, an_acknowledged_heartbeat_is_in_the_sqlite_file) {
+  auto dir =
+      std::filesystem::temp_directory_path() / ("catalog-durable-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  store_url url{store_url::kind::sqlite, (dir / "catalog.db").string()};
+  double acked_last_seen = 0;
+  {
+    running_server srv(open_instance_store(url).value(), {});
+    auto c = srv.client();
+    call(c, "POST", "/instances", reg_a);
+    for (int i = 0; i < 20; ++i) {
+      ASSERT_EQ(call(c, "POST", "/instances/a/heartbeat").status, 200u);
+    }
+    acked_last_seen =
+        json::parse(call(c, "GET", "/instances/a").body).at("last_seen").to_number<double>();
+  }
+  // Read the file directly: the last acknowledged heartbeat is there.
+  auto records = open_instance_store(url).value()->load_all().value();
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_NEAR(std::chrono::duration<double>(records[0].last_seen.time_since_epoch()).count(),
+              acked_last_seen, 1e-6);
+  std::filesystem::remove_all(dir);
+}
+
 TEST(catalog_server, sweep_marks_stale_instances_and_reads_never_list_them) {
   server_options so;
   so.purge_interval = std::chrono::milliseconds(50);

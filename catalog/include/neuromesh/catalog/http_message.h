@@ -4,7 +4,9 @@
 // writes the response back; the body is shared so a cached view (the ~560 KB grouped
 // /tools list) goes out without a copy.
 
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <utility>
@@ -22,11 +24,33 @@ struct request {
   std::string client;                  ///< peer address (rate-limit key)
 };
 
+/// A store write a response must wait for before it is sent: the SQLite store commits
+/// concurrent heartbeats in one transaction, and a heartbeat is acknowledged only once its
+/// transaction committed. Thread-safe; completes exactly once.
+class pending_write {
+ public:
+  /// Calls fn(ok) when the write is durable (ok) or failed; at once if already settled.
+  /// fn runs on the thread that completes the write: keep it short, post onward.
+  void on_done(std::function<void(bool ok)> fn);
+  void complete(bool ok);
+  /// Settled, and how (for callers that can check without waiting).
+  bool settled() const;
+  bool ok() const;
+
+ private:
+  mutable std::mutex mu_;
+  bool settled_ = false;
+  bool ok_ = false;
+  std::function<void(bool)> fn_;
+};
+
 struct response {
   unsigned status = 200;
   std::string content_type = "application/json";
   std::shared_ptr<const std::string> body;
   std::vector<std::pair<std::string, std::string>> headers;  ///< Retry-After, Allow, ...
+  /// Set when the response may go out only after this write commits (else 503).
+  std::shared_ptr<pending_write> pending;
 
   const std::string& text() const;  ///< body or "" when none
 };

@@ -68,6 +68,9 @@ class catalog_service {
   /// 413 for a request whose body is over the server's --max-body (counted on its route).
   response reject_too_large(const request& head);
 
+  /// 503 for a request whose durable write failed after handle() returned (counted).
+  response write_failed(const request& head);
+
   /// Marks stale active instances inactive and drops records inactive for longer than the
   /// retention. Called every --purge-interval.
   sweep_result sweep();
