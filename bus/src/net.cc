@@ -1,6 +1,8 @@
 #include "neuromesh/bus/net.h"
 
+#include "neuromesh/bus/jetstream_adapter.h"
 #include "neuromesh/bus/memory_adapter.h"
+#include "neuromesh/bus/redis_adapter.h"
 
 #include <boost/json/serializer.hpp>
 
@@ -54,6 +56,16 @@ net_builder& net_builder::remote_poll_interval(std::chrono::milliseconds interva
 }
 net_builder& net_builder::memory() {
   make_adapter_ = nullptr;
+  return *this;
+}
+net_builder& net_builder::redis(redis_adapter_config config) {
+  make_adapter_ = [config](const bus_config&) { return std::make_unique<redis_adapter>(config); };
+  return *this;
+}
+net_builder& net_builder::jetstream(jetstream_adapter_config config) {
+  make_adapter_ = [config](const bus_config&) {
+    return std::make_unique<jetstream_adapter>(config);
+  };
   return *this;
 }
 net_builder& net_builder::custom(std::function<std::unique_ptr<adapter>(const bus_config&)> make) {

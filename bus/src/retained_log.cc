@@ -34,7 +34,8 @@ shard_page retained_log::read_after(std::uint16_t shard, std::uint64_t after,
   page.events.reserve(n);
   auto it = entries_.begin() + static_cast<std::ptrdiff_t>(start - first_sequence_);
   for (std::uint64_t i = 0; i < n; ++i, ++it) {
-    page.events.push_back(event{shard, std::to_string(start + i), it->insertion_ts, it->payload});
+    page.events.push_back(
+        event{shard, std::to_string(start + i), it->insertion_ts, it->payload, {}});
   }
   return page;
 }

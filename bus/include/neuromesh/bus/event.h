@@ -39,6 +39,9 @@ struct event {
   std::string id;
   std::uint64_t insertion_ts = 0;
   raw_event payload;
+  /// The producer's dedup id when the backend stores one (Redis dedup_id field, JetStream
+  /// Nats-Msg-Id); empty for the memory adapter. Feed it to redis_stream_dedup.
+  std::string dedup_id;
 
   std::string_view raw_str() const noexcept { return payload.str(); }
   /// Parses the payload as JSON (errc::decode_failed when it is not JSON).

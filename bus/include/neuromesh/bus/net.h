@@ -14,6 +14,8 @@
 #include "neuromesh/bus/config.h"
 #include "neuromesh/bus/error.h"
 #include "neuromesh/bus/event_bus.h"
+#include "neuromesh/bus/jetstream_adapter.h"
+#include "neuromesh/bus/redis_adapter.h"
 #include "neuromesh/bus/typed_subscription.h"
 
 #include <boost/json/value.hpp>
@@ -26,8 +28,6 @@
 
 namespace neuromesh::bus {
 
-struct redis_adapter_config;
-struct jetstream_adapter_config;
 class net;
 
 class net_builder {

@@ -1,0 +1,86 @@
+#pragma once
+// The cosmo:// dev broker server (reference/cosmonapse.md §3.4): NDJSON over TCP, routing by
+// subject with NATS wildcards and queue groups, namespace management ops. Wire-compatible
+// with the Python DevSynapseServer; the broker never parses the frames it routes.
+//
+// Differences from the reference, on purpose (§11):
+//  * a line longer than max_line_bytes is answered with an `err` and skipped; the
+//    connection stays open;
+//  * each session has a bounded outbound queue (max_outbound_bytes). A session whose queue
+//    overflows is a slow consumer: it is closed (and counted), so it never slows the
+//    fan-out to anyone else. Its client reconnects and resubscribes; what was queued is lost;
+//  * a line that is valid JSON but not an object, or a field of the wrong type, gets an
+//    `err` instead of killing the session.
+//
+// Thread-safety: all state lives on one strand of the executor given to the constructor;
+// the public functions may be called from any thread.
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/system/error_code.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace neuromesh::synapse {
+
+struct broker_options {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 7070;                   ///< 0 picks a free port (see port())
+  std::size_t max_line_bytes = 1 << 20;        ///< longer inbound lines get an `err`
+  std::size_t max_outbound_bytes = 16u << 20;  ///< per session; overflow closes it
+  std::chrono::milliseconds stop_grace{1000};  ///< how long stop lets queues drain
+  /// Observer called for every routed `pub` with the subject and the frame text (on the
+  /// broker's strand; keep it short). `neuromesh synapse start` prints from here.
+  std::function<void(std::string_view subject, std::string_view frame)> on_signal;
+};
+
+/// Counters (monotonic). Readable from any thread.
+struct broker_stats {
+  std::uint64_t sessions_opened = 0;
+  std::uint64_t sessions_closed = 0;
+  std::uint64_t lines = 0;      ///< complete inbound lines handled
+  std::uint64_t published = 0;  ///< accepted `pub` ops
+  std::uint64_t delivered = 0;  ///< `msg` lines queued to subscribers
+  std::uint64_t bad_json = 0;   ///< lines that were not JSON (or not an object)
+  std::uint64_t unknown_ops = 0;
+  std::uint64_t missing_fields = 0;  ///< ops rejected for a missing or mistyped field
+  std::uint64_t lines_too_long = 0;
+  std::uint64_t slow_consumers = 0;  ///< sessions closed because their queue overflowed
+};
+
+class broker_server {
+ public:
+  broker_server(boost::asio::any_io_executor ex, broker_options options);
+  ~broker_server();
+  broker_server(const broker_server&) = delete;
+  broker_server& operator=(const broker_server&) = delete;
+
+  /// Binds and listens; afterwards port() is the real port. An error if the address is
+  /// taken or invalid.
+  boost::system::error_code listen();
+  /// Starts accepting (after listen()).
+  void start();
+  /// Phased stop: stop accepting, let every session flush its queue for up to
+  /// options.stop_grace, then close what is left. Idempotent.
+  boost::asio::awaitable<void> async_stop();
+
+  std::uint16_t port() const noexcept;
+  /// cosmo://host:port
+  std::string url() const;
+  broker_stats stats() const noexcept;
+  /// Connected sessions right now.
+  std::size_t session_count() const noexcept;
+
+  struct impl;  ///< opaque; public only so the .cc's free coroutines can name it
+
+ private:
+  std::shared_ptr<impl> impl_;
+};
+
+}  // namespace neuromesh::synapse

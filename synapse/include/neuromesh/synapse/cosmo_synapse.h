@@ -1,0 +1,65 @@
+#pragma once
+// Client of the cosmo:// dev broker (reference/cosmonapse.md §3.4), wire-compatible with the
+// Python DevSynapse: NDJSON lines, the Signal carried as a JSON string in `frame`,
+// sub_id = 32 hex digits, request() over `_inbox.<hex>` with meta._reply_to.
+//
+// Better than the reference: when the connection drops, one long-lived task reconnects with
+// exponential backoff (reconnect_min .. reconnect_max) and re-sends every live subscription;
+// while disconnected publish/subscribe return errc::not_connected at once. Signals queued
+// for a connection that dropped are lost (the broker keeps no state across restarts).
+//
+// Thread-safety: any thread; the connection state lives on one strand. Handlers run on the
+// executor of the coroutine that subscribed.
+
+#include "neuromesh/synapse/synapse.h"
+
+#include <boost/system/result.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace neuromesh::synapse {
+
+struct cosmo_options {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 7070;
+  std::chrono::milliseconds connect_timeout{5000};  ///< TCP connect plus welcome line
+  std::chrono::milliseconds reconnect_min{50};
+  std::chrono::milliseconds reconnect_max{2000};
+  std::size_t max_line_bytes = 1 << 20;       ///< inbound line limit
+  std::size_t max_outbound_bytes = 8u << 20;  ///< publish waits while more is queued
+};
+
+class cosmo_synapse final : public synapse {
+ public:
+  cosmo_synapse(boost::asio::any_io_executor ex, cosmo_options options);
+  ~cosmo_synapse() override;
+
+  /// cosmo://host:port (host defaults to 127.0.0.1, port to 7070; an explicit 0 is kept).
+  static boost::system::result<cosmo_options> parse_url(std::string_view url);
+
+  boost::asio::awaitable<boost::system::error_code> async_connect() override;
+  boost::asio::awaitable<void> async_close() override;
+  boost::asio::awaitable<boost::system::error_code> async_publish(std::string subject,
+                                                                  protocol::signal s) override;
+  boost::asio::awaitable<boost::system::result<subscription>> async_subscribe(
+      std::string subject, handler h, std::optional<std::string> queue_group) override;
+  synapse_stats stats() const noexcept override;
+  std::string url() const override;
+
+  /// True while a connection to the broker is up.
+  bool connected() const noexcept;
+
+  struct impl;  ///< opaque
+
+ protected:
+  std::string new_inbox(const protocol::signal& request) override;
+
+ private:
+  std::shared_ptr<impl> impl_;
+};
+
+}  // namespace neuromesh::synapse

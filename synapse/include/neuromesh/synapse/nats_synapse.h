@@ -1,0 +1,56 @@
+#pragma once
+// Synapse over NATS with libnats (reference/cosmonapse.md §3.5): subjects verbatim, the
+// encoded Signal as the message body (no headers), queue groups as NATS queue
+// subscriptions, request() with a NATS inbox as the native reply subject (and in
+// meta._reply_to, so responders on any transport answer the same way), drain on close.
+//
+// The connection is created with SendAsap: every publish goes out at once instead of
+// waiting for libnats' 1 ms flusher (a 180 µs round trip would otherwise become ~1 ms).
+// libnats reconnects by itself (forever, every reconnect_wait) and re-sends the
+// subscriptions; while it reconnects publishes are buffered by libnats.
+//
+// Threading: libnats delivers on its own threads; each Signal is decoded there and the
+// handler is posted to the executor of the coroutine that subscribed. async_connect blocks
+// the calling thread for the TCP connect (bounded by connect_timeout).
+
+#include "neuromesh/synapse/synapse.h"
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+namespace neuromesh::synapse {
+
+struct nats_options {
+  std::string url = "nats://127.0.0.1:4222";
+  std::chrono::milliseconds connect_timeout{2000};
+  std::chrono::milliseconds reconnect_wait{100};
+  std::chrono::milliseconds drain_timeout{2000};
+};
+
+class nats_synapse final : public synapse {
+ public:
+  explicit nats_synapse(nats_options options);
+  ~nats_synapse() override;
+
+  boost::asio::awaitable<boost::system::error_code> async_connect() override;
+  boost::asio::awaitable<void> async_close() override;
+  boost::asio::awaitable<boost::system::error_code> async_publish(std::string subject,
+                                                                  protocol::signal s) override;
+  boost::asio::awaitable<boost::system::result<subscription>> async_subscribe(
+      std::string subject, handler h, std::optional<std::string> queue_group) override;
+  synapse_stats stats() const noexcept override;
+  std::string url() const override;
+
+  struct impl;  ///< opaque
+
+ protected:
+  std::string new_inbox(const protocol::signal& request) override;
+  boost::asio::awaitable<boost::system::error_code> async_publish_request(
+      std::string subject, std::string reply_subject, protocol::signal s) override;
+
+ private:
+  std::shared_ptr<impl> impl_;
+};
+
+}  // namespace neuromesh::synapse

@@ -1,0 +1,417 @@
+// The cosmo:// client. Everything touching the connection runs on one strand: the public
+// coroutines hop onto it, and the internal coroutines (open, run, writer) are spawned on it.
+// One long-lived run task owns reading and reconnecting; each connection has its own writer
+// with one write in flight and its own outbound queue, so a dropped connection's buffers die
+// with it.
+#include "neuromesh/synapse/cosmo_synapse.h"
+
+#include "delivery.h"
+#include "line_framer.h"
+#include "neuromesh/protocol/codec.h"
+#include "neuromesh/synapse/errc.h"
+#include "py_json.h"
+#include "spawn_log.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read_until.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/json/parse.hpp>
+
+#include <array>
+#include <cctype>
+#include <charconv>
+#include <deque>
+#include <map>
+#include <random>
+
+namespace neuromesh::synapse {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+using detail::subscriber;
+using namespace asio::experimental::awaitable_operators;
+
+namespace {
+
+struct connection {
+  connection(asio::any_io_executor ex, std::size_t max_line)
+      : sock(ex), wake(ex), drained(ex), framer(max_line) {}
+  tcp::socket sock;
+  asio::steady_timer wake;     // the writer sleeps on it
+  asio::steady_timer drained;  // publishers wait on it while the queue is full
+  std::deque<std::string> out;
+  std::size_t out_bytes = 0;
+  detail::line_framer framer;
+  std::array<char, 64 * 1024> read_buf;
+  bool dead = false;
+};
+
+std::string random_hex32() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string s(32, '0');
+  for (int half = 0; half < 2; ++half) {
+    auto v = rng();
+    for (int i = 0; i < 16; ++i) s[half * 16 + i] = digits[(v >> (i * 4)) & 0xf];
+  }
+  return s;
+}
+
+}  // namespace
+
+struct cosmo_synapse::impl {
+  impl(asio::any_io_executor e, cosmo_options o)
+      : strand(asio::make_strand(e)), opts(std::move(o)), retry(strand) {}
+  asio::strand<asio::any_io_executor> strand;
+  cosmo_options opts;
+  asio::steady_timer retry;
+  std::shared_ptr<connection> conn;  // null while disconnected
+  bool closed = false;
+  bool run_started = false;
+  std::atomic<bool> up{false};
+  std::map<std::string, std::shared_ptr<subscriber>> subs;  // by sub_id
+  std::shared_ptr<detail::stats_counters> stats = std::make_shared<detail::stats_counters>();
+
+  std::string where() const { return opts.host + ":" + std::to_string(opts.port); }
+
+  static void enqueue(connection& c, std::string line) {
+    c.out_bytes += line.size();
+    c.out.push_back(std::move(line));
+    if (c.out.size() == 1) c.wake.cancel();
+  }
+
+  static std::string sub_line(const std::string& id, const subscriber& s) {
+    std::string line = "{\"op\":\"sub\",\"sub_id\":";
+    detail::append_py_string(line, id);
+    line += ",\"subject\":";
+    detail::append_py_string(line, s.pattern);
+    line += ",\"queue_group\":";
+    if (s.group)
+      detail::append_py_string(line, *s.group);
+    else
+      line += "null";
+    line += "}\n";
+    return line;
+  }
+
+  void drop_connection() {
+    if (!conn) return;
+    conn->dead = true;
+    boost::system::error_code ignored;
+    conn->sock.shutdown(tcp::socket::shutdown_both, ignored);
+    conn->sock.close(ignored);
+    conn->wake.cancel();
+    conn->drained.cancel();
+    conn.reset();
+    up = false;
+  }
+
+  void handle_line(std::string_view line) {
+    boost::system::error_code ec;
+    auto v = boost::json::parse(line, ec);
+    if (ec || !v.is_object()) {
+      spdlog::warn("cosmo: bad line from broker {}: {}", where(),
+                   ec ? ec.message() : "not an object");
+      return;
+    }
+    const auto& o = v.get_object();
+    auto* op = o.if_contains("op");
+    if (op == nullptr || !op->is_string()) return;
+    if (*op == "msg") {
+      auto* sub_id = o.if_contains("sub_id");
+      auto* frame = o.if_contains("frame");
+      if (sub_id == nullptr || !sub_id->is_string()) return;
+      auto it = subs.find(std::string(sub_id->get_string()));
+      if (it == subs.end()) {
+        stats->dropped.fetch_add(1, std::memory_order_relaxed);  // raced with unsubscribe
+        return;
+      }
+      if (frame == nullptr || !frame->is_string()) {
+        stats->decode_errors.fetch_add(1, std::memory_order_relaxed);
+        spdlog::warn("cosmo: msg on '{}' without a string frame; skipped", it->second->pattern);
+        return;
+      }
+      auto decoded = protocol::decode(frame->get_string());
+      if (!decoded) {
+        stats->decode_errors.fetch_add(1, std::memory_order_relaxed);
+        spdlog::warn("cosmo: undecodable frame on '{}': {}", it->second->pattern,
+                     decoded.error().what());
+        return;
+      }
+      detail::deliver(it->second, std::make_shared<const protocol::signal>(std::move(*decoded)));
+    } else if (*op == "err") {
+      auto* m = o.if_contains("message");
+      spdlog::warn("cosmo: broker {} reported: {}", where(),
+                   m && m->is_string() ? std::string(m->get_string()) : std::string("?"));
+    }
+  }
+};
+
+namespace {
+
+using impl_ptr = std::shared_ptr<cosmo_synapse::impl>;
+
+asio::awaitable<void> async_writer(impl_ptr self, std::shared_ptr<connection> c) {
+  std::vector<asio::const_buffer> buffers;
+  while (!c->dead) {
+    if (c->out.empty()) {
+      c->wake.expires_at(asio::steady_timer::time_point::max());
+      boost::system::error_code ec;
+      co_await c->wake.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      continue;
+    }
+    buffers.clear();
+    std::size_t count = 0, bytes = 0;
+    for (const auto& line : c->out) {
+      buffers.emplace_back(asio::buffer(line));
+      bytes += line.size();
+      if (++count == 256 || bytes >= 256 * 1024) break;
+    }
+    boost::system::error_code ec;
+    co_await asio::async_write(c->sock, buffers, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec || c->dead) break;
+    for (std::size_t i = 0; i < count; ++i) c->out.pop_front();
+    c->out_bytes -= bytes;
+    if (c->out_bytes <= self->opts.max_outbound_bytes / 2) c->drained.cancel();
+  }
+  if (self->conn == c) self->drop_connection();  // the reader sees it and reconnects
+}
+
+// Opens a connection and completes the welcome handshake; on success installs it,
+// re-sends every live subscription and starts its writer. Runs on the strand.
+asio::awaitable<boost::system::error_code> async_open(impl_ptr self) {
+  auto ex = co_await asio::this_coro::executor;
+  tcp::resolver resolver(ex);
+  auto [rec, endpoints] = co_await resolver.async_resolve(
+      self->opts.host, std::to_string(self->opts.port), asio::as_tuple(asio::use_awaitable));
+  if (rec) co_return rec;
+  auto c = std::make_shared<connection>(ex, self->opts.max_line_bytes);
+  asio::steady_timer deadline(ex);
+  deadline.expires_after(self->opts.connect_timeout);
+  auto connected =
+      co_await (asio::async_connect(c->sock, endpoints, asio::as_tuple(asio::use_awaitable)) ||
+                deadline.async_wait(asio::as_tuple(asio::use_awaitable)));
+  if (connected.index() == 1) co_return asio::error::timed_out;
+  if (auto ec = std::get<0>(std::get<0>(connected))) co_return ec;
+  boost::system::error_code ignored;
+  c->sock.set_option(tcp::no_delay(true), ignored);
+
+  std::string buf;
+  auto welcome = co_await (asio::async_read_until(c->sock, asio::dynamic_buffer(buf), '\n',
+                                                  asio::as_tuple(asio::use_awaitable)) ||
+                           deadline.async_wait(asio::as_tuple(asio::use_awaitable)));
+  if (welcome.index() == 1 || std::get<0>(std::get<0>(welcome)))
+    co_return make_error_code(errc::handshake_failed);
+  std::size_t n = std::get<1>(std::get<0>(welcome));
+  if (self->closed) co_return make_error_code(errc::closed);
+
+  self->drop_connection();
+  self->conn = c;
+  self->up = true;
+  for (const auto& [id, s] : self->subs) cosmo_synapse::impl::enqueue(*c, self->sub_line(id, *s));
+  asio::co_spawn(ex, async_writer(self, c), detail::log_exception{"cosmo writer"});
+  // Anything the broker sent right after the welcome line.
+  c->framer.feed(
+      std::string_view(buf).substr(n), [&](std::string_view l) { self->handle_line(l); }, [] {});
+  co_return boost::system::error_code{};
+}
+
+asio::awaitable<void> async_read_loop(impl_ptr self, std::shared_ptr<connection> c) {
+  while (!c->dead) {
+    boost::system::error_code ec;
+    std::size_t n = co_await c->sock.async_read_some(asio::buffer(c->read_buf),
+                                                     asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) break;
+    c->framer.feed(
+        std::string_view(c->read_buf.data(), n), [&](std::string_view l) { self->handle_line(l); },
+        [&] {
+          spdlog::warn("cosmo: skipped an inbound line over {} bytes", c->framer.max_line_bytes());
+        });
+  }
+}
+
+// The long-lived task: reads while connected, reconnects with backoff when not.
+asio::awaitable<void> async_run(impl_ptr self) {
+  while (!self->closed) {
+    if (auto c = self->conn) {
+      co_await async_read_loop(self, c);
+      if (self->conn == c) self->drop_connection();
+      if (self->closed) break;
+      spdlog::warn("cosmo: connection to {} lost; reconnecting", self->where());
+    }
+    auto delay = self->opts.reconnect_min;
+    while (!self->closed) {
+      self->retry.expires_after(delay);
+      boost::system::error_code ec;
+      co_await self->retry.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      if (self->closed) break;
+      if (!(co_await async_open(self))) {
+        self->stats->reconnects.fetch_add(1, std::memory_order_relaxed);
+        spdlog::info("cosmo: reconnected to {}", self->where());
+        break;
+      }
+      delay = std::min(delay * 2, self->opts.reconnect_max);
+    }
+  }
+}
+
+asio::awaitable<boost::system::error_code> async_connect_on_strand(impl_ptr self) {
+  if (self->closed) co_return make_error_code(errc::closed);
+  if (self->conn) co_return boost::system::error_code{};
+  auto ec = co_await async_open(self);
+  if (!ec && !self->run_started) {
+    self->run_started = true;
+    asio::co_spawn(self->strand, async_run(self), detail::log_exception{"cosmo connection"});
+  }
+  co_return ec;
+}
+
+asio::awaitable<void> async_close_on_strand(impl_ptr self) {
+  if (self->closed) co_return;
+  self->closed = true;
+  self->retry.cancel();
+  // Drain: give queued publishes a bounded time to reach the broker.
+  if (auto c = self->conn) {
+    asio::steady_timer t(self->strand);
+    for (int i = 0; i < 200 && !c->out.empty() && !c->dead; ++i) {
+      t.expires_after(std::chrono::milliseconds(5));
+      co_await t.async_wait(asio::use_awaitable);
+    }
+  }
+  self->drop_connection();
+  for (auto& [id, s] : self->subs) s->live = false;
+  self->subs.clear();
+}
+
+asio::awaitable<void> async_wait_drained(std::shared_ptr<connection> c) {
+  c->drained.expires_at(asio::steady_timer::time_point::max());
+  boost::system::error_code ec;
+  co_await c->drained.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+}
+
+}  // namespace
+
+cosmo_synapse::cosmo_synapse(asio::any_io_executor ex, cosmo_options options)
+    : impl_(std::make_shared<impl>(std::move(ex), std::move(options))) {}
+
+cosmo_synapse::~cosmo_synapse() {
+  asio::post(impl_->strand, [self = impl_] {
+    self->closed = true;
+    self->retry.cancel();
+    self->drop_connection();
+  });
+}
+
+boost::system::result<cosmo_options> cosmo_synapse::parse_url(std::string_view url) {
+  auto sep = url.find("://");
+  if (sep == std::string_view::npos) return make_error_code(errc::bad_url);
+  std::string scheme(url.substr(0, sep));
+  for (auto& ch : scheme) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  if (scheme != "cosmo") return make_error_code(errc::bad_url);
+  auto rest = url.substr(sep + 3);
+  auto authority = rest.substr(0, rest.find_first_of("/?#"));
+  cosmo_options o;
+  std::string_view host = authority, port;
+  if (authority.starts_with('[')) {  // [::1]:7070
+    auto close = authority.find(']');
+    if (close == std::string_view::npos) return make_error_code(errc::bad_url);
+    host = authority.substr(1, close - 1);
+    if (close + 1 < authority.size()) {
+      if (authority[close + 1] != ':') return make_error_code(errc::bad_url);
+      port = authority.substr(close + 2);
+    }
+  } else if (auto colon = authority.rfind(':'); colon != std::string_view::npos) {
+    host = authority.substr(0, colon);
+    port = authority.substr(colon + 1);
+  }
+  if (!host.empty()) o.host = std::string(host);
+  if (!port.empty()) {
+    unsigned value = 0;
+    auto [p, err] = std::from_chars(port.data(), port.data() + port.size(), value);
+    if (err != std::errc() || p != port.data() + port.size() || value > 65535)
+      return make_error_code(errc::bad_url);
+    o.port = static_cast<std::uint16_t>(value);
+  }
+  return o;
+}
+
+asio::awaitable<boost::system::error_code> cosmo_synapse::async_connect() {
+  co_return co_await asio::co_spawn(impl_->strand, async_connect_on_strand(impl_),
+                                    asio::use_awaitable);
+}
+
+asio::awaitable<void> cosmo_synapse::async_close() {
+  co_await asio::co_spawn(impl_->strand, async_close_on_strand(impl_), asio::use_awaitable);
+}
+
+asio::awaitable<boost::system::error_code> cosmo_synapse::async_publish(std::string subject,
+                                                                        protocol::signal s) {
+  // Encoding needs no shared state: do it before hopping onto the strand.
+  std::string frame = protocol::encode(s);
+  std::string line;
+  line.reserve(frame.size() + subject.size() + 48);
+  line += "{\"op\":\"pub\",\"subject\":";
+  detail::append_py_string(line, subject);
+  line += ",\"frame\":";
+  detail::append_py_string(line, frame);
+  line += "}\n";
+  auto self = impl_;
+  while (true) {
+    co_await asio::dispatch(asio::bind_executor(self->strand, asio::use_awaitable));
+    if (self->closed) co_return make_error_code(errc::closed);
+    auto c = self->conn;
+    if (!c) co_return make_error_code(errc::not_connected);
+    if (c->out_bytes <= self->opts.max_outbound_bytes) {
+      impl::enqueue(*c, std::move(line));
+      self->stats->published.fetch_add(1, std::memory_order_relaxed);
+      co_return boost::system::error_code{};
+    }
+    co_await asio::co_spawn(self->strand, async_wait_drained(c), asio::use_awaitable);
+  }
+}
+
+asio::awaitable<boost::system::result<subscription>> cosmo_synapse::async_subscribe(
+    std::string subject, handler h, std::optional<std::string> queue_group) {
+  auto ex = co_await asio::this_coro::executor;
+  auto self = impl_;
+  auto sub = std::make_shared<subscriber>(std::move(subject), std::move(queue_group), std::move(h),
+                                          ex, self->stats);
+  std::string id = random_hex32();
+  std::weak_ptr<impl> weak = self;
+  sub->on_unsubscribe = [weak, id] {
+    auto owner = weak.lock();
+    if (!owner) return;
+    asio::post(owner->strand, [owner, id] {
+      owner->subs.erase(id);
+      if (owner->conn)
+        impl::enqueue(*owner->conn, "{\"op\":\"unsub\",\"sub_id\":\"" + id + "\"}\n");
+    });
+  };
+  co_await asio::dispatch(asio::bind_executor(self->strand, asio::use_awaitable));
+  if (self->closed) co_return make_error_code(errc::closed);
+  if (!self->conn) co_return make_error_code(errc::not_connected);
+  self->subs.emplace(id, sub);
+  impl::enqueue(*self->conn, impl::sub_line(id, *sub));
+  co_return subscription(std::move(sub));
+}
+
+synapse_stats cosmo_synapse::stats() const noexcept { return impl_->stats->snapshot(); }
+
+std::string cosmo_synapse::url() const { return "cosmo://" + impl_->where(); }
+
+bool cosmo_synapse::connected() const noexcept { return impl_->up.load(); }
+
+std::string cosmo_synapse::new_inbox(const protocol::signal&) { return "_inbox." + random_hex32(); }
+
+}  // namespace neuromesh::synapse

@@ -1,0 +1,29 @@
+#pragma once
+// Writing JSON exactly as Python's json.dumps(obj, separators=(",", ":")) does with its
+// default ensure_ascii=True: every character outside 0x20..0x7e is escaped, non-BMP
+// characters as a surrogate pair, hex digits in lowercase. The cosmo:// wire protocol is
+// defined by that function (reference/cosmonapse.md §3.4), so every line the broker writes
+// goes through here.
+
+#include <boost/json/fwd.hpp>
+
+#include <string>
+#include <string_view>
+
+namespace neuromesh::synapse::detail {
+
+/// Appends s (valid UTF-8) as a quoted, escaped JSON string. Invalid UTF-8 bytes are
+/// written as \ufffd, which Python could never have produced from a str.
+void append_py_string(std::string& out, std::string_view s);
+/// Same, returned.
+std::string py_string(std::string_view s);
+/// Appends any JSON value in Python's compact form (objects keep their key order).
+void append_py_value(std::string& out, const boost::json::value& v);
+std::string py_value(const boost::json::value& v);
+/// Python's repr() of a JSON value as it appears in the reference's error messages
+/// ('x' for a string, None, True, 5).
+std::string py_repr(const boost::json::value* v);
+/// Python's truthiness of a JSON value (null, "", 0, false, [], {} are false).
+bool py_truthy(const boost::json::value* v) noexcept;
+
+}  // namespace neuromesh::synapse::detail

@@ -1,0 +1,187 @@
+// The CLI commands this layer owns, run as a user would: `neuromesh synapse start memory
+// --port 0` in the background, then view, tail and stop against it.
+#include "neuromesh/protocol/subject.h"
+#include "neuromesh/synapse/cosmo_synapse.h"
+#include "synapse_test_support.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <regex>
+
+namespace neuromesh::synapse::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::string binary() {
+  return testing::env_or("NEUROMESH_BINARY_DIR", ".") + "/apps/neuromesh/neuromesh";
+}
+
+// A child process with stdout+stderr on a pipe.
+class child {
+ public:
+  explicit child(std::vector<std::string> args) {
+    int fds[2];
+    if (::pipe(fds) != 0) throw std::runtime_error("pipe");
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      ::dup2(fds[1], 1);
+      ::dup2(fds[1], 2);
+      ::close(fds[0]);
+      ::close(fds[1]);
+      std::vector<char*> argv;
+      std::string bin = binary();
+      argv.push_back(bin.data());
+      for (auto& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      ::execv(bin.c_str(), argv.data());
+      ::_exit(127);
+    }
+    ::close(fds[1]);
+    fd_ = fds[0];
+  }
+  ~child() {
+    if (pid_ > 0 && !exited_) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+    ::close(fd_);
+  }
+  /// Next output line, or "<timeout>" / "<eof>".
+  std::string read_line(std::chrono::milliseconds timeout = 10s) {
+    auto until = std::chrono::steady_clock::now() + timeout;
+    while (buf_.find('\n') == std::string::npos) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          until - std::chrono::steady_clock::now());
+      if (left.count() <= 0) return "<timeout>";
+      pollfd p{fd_, POLLIN, 0};
+      if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
+      char tmp[4096];
+      auto n = ::read(fd_, tmp, sizeof tmp);
+      if (n <= 0) return "<eof>";
+      buf_.append(tmp, static_cast<std::size_t>(n));
+    }
+    auto nl = buf_.find('\n');
+    auto line = buf_.substr(0, nl);
+    buf_.erase(0, nl + 1);
+    return line;
+  }
+  /// All remaining output until the process closes it.
+  std::string rest(std::chrono::milliseconds timeout = 10s) {
+    std::string all;
+    for (auto l = read_line(timeout); l != "<eof>" && l != "<timeout>"; l = read_line(timeout))
+      all += l + "\n";
+    return all;
+  }
+  /// Exit status, or -1 if it did not exit in time.
+  int wait(std::chrono::milliseconds timeout = 10s) {
+    int status = 0;
+    bool done =
+        testing::eventually([&] { return ::waitpid(pid_, &status, WNOHANG) == pid_; }, timeout);
+    if (!done) return -1;
+    exited_ = true;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+  void signal(int sig) { ::kill(pid_, sig); }
+
+ private:
+  pid_t pid_ = -1;
+  int fd_ = -1;
+  bool exited_ = false;
+  std::string buf_;
+};
+
+struct run_result {
+  int status;
+  std::string output;
+};
+run_result run(std::vector<std::string> args) {
+  child c(std::move(args));
+  auto out = c.rest();
+  return {c.wait(), out};
+}
+
+struct cli_test : ::testing::Test {
+  void SetUp() override {
+    broker = std::make_unique<child>(
+        std::vector<std::string>{"synapse", "start", "memory", "--port", "0", "-n", "clitest"});
+    auto banner = broker->read_line();
+    std::smatch m;
+    ASSERT_TRUE(std::regex_search(banner, m, std::regex("port ([0-9]+)"))) << banner;
+    url = "cosmo://127.0.0.1:" + m[1].str();
+    port = static_cast<std::uint16_t>(std::stoi(m[1].str()));
+  }
+  std::unique_ptr<child> broker;
+  std::string url;
+  std::uint16_t port = 0;
+};
+
+TEST_F(cli_test, view_lists_the_registered_namespace) {
+  auto table = run({"synapse", "view", "--url", url});
+  EXPECT_EQ(table.status, 0) << table.output;
+  EXPECT_NE(table.output.find("clitest"), std::string::npos) << table.output;
+  auto json = run({"synapse", "view", "--url", url, "--json"});
+  EXPECT_NE(json.output.find(R"({"op":"mgmt_ns_list","namespaces":[{"namespace":"clitest")"),
+            std::string::npos)
+      << json.output;
+  auto missing = run({"synapse", "view", "--url", url, "-n", "nope"});
+  EXPECT_EQ(missing.status, 1);
+  EXPECT_NE(missing.output.find("namespace 'nope' not found"), std::string::npos);
+}
+
+TEST_F(cli_test, tail_sends_discover_then_prints_matching_signals) {
+  child tail({"tail", "--url", url, "-n", "clitest", "--json", "--type", "task", "--max", "1"});
+  // tail's own DISCOVER crosses the broker (and is printed by it) once tail is subscribed.
+  bool discovered = testing::eventually([&] {
+    auto l = broker->read_line(100ms);
+    return l.find("DISCOVER") != std::string::npos;
+  });
+  ASSERT_TRUE(discovered);
+  io_thread io;
+  cosmo_options o;
+  o.port = port;
+  auto c = std::make_shared<cosmo_synapse>(io.executor(), o);
+  ASSERT_FALSE(io.run(c->async_connect()));
+  auto task = make_signal("for tail");
+  ASSERT_FALSE(io.run(c->async_publish(protocol::subject_for("clitest", task), task)));
+  auto line = tail.read_line();
+  EXPECT_NE(line.find(task.id.str()), std::string::npos) << line;
+  EXPECT_NE(line.find(R"("type":"TASK")"), std::string::npos) << line;
+  EXPECT_EQ(tail.wait(), 0);
+  io.run(c->async_close());
+}
+
+TEST_F(cli_test, stop_ends_the_broker_process) {
+  auto bad = run({"synapse", "stop", "--url", url, "-n", "other"});
+  EXPECT_EQ(bad.status, 1);
+  EXPECT_NE(bad.output.find("namespace 'other' not found"), std::string::npos) << bad.output;
+  auto ok = run({"synapse", "stop", "--url", url, "-n", "clitest"});
+  EXPECT_EQ(ok.status, 0) << ok.output;
+  EXPECT_NE(ok.output.find("Stopped namespace 'clitest'"), std::string::npos) << ok.output;
+  EXPECT_EQ(broker->wait(), 0);
+}
+
+TEST_F(cli_test, sigterm_stops_the_broker_cleanly) {
+  broker->signal(SIGTERM);
+  EXPECT_EQ(broker->wait(), 0);
+}
+
+TEST(cli_errors, bad_urls_are_explained) {
+  auto kafka = run({"tail", "--url", "kafka://localhost:9092"});
+  EXPECT_EQ(kafka.status, 2);
+  EXPECT_NE(kafka.output.find("not supported in this build"), std::string::npos);
+  auto nats_view = run({"synapse", "view", "--url", "nats://127.0.0.1:4222"});
+  EXPECT_EQ(nats_view.status, 2);
+  EXPECT_NE(nats_view.output.find("only the cosmo:// broker"), std::string::npos);
+  auto refused = run({"synapse", "stop", "--url",
+                      "cosmo://127.0.0.1:" + std::to_string(testing::free_port()), "-n", "x"});
+  EXPECT_EQ(refused.status, 1);
+  EXPECT_NE(refused.output.find("Is a synapse running there?"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace neuromesh::synapse::test

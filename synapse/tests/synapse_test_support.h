@@ -1,0 +1,187 @@
+#pragma once
+// Test scaffolding shared by the synapse tests: an io_context on a background thread, a
+// runner for awaitables with a deadline, and one "bus" per backend (memory, cosmo:// broker
+// started in-process on a free port, NATS from NEUROMESH_NATS_URL).
+
+#include "neuromesh/protocol/signal.h"
+#include "neuromesh/synapse/broker_server.h"
+#include "neuromesh/synapse/cosmo_synapse.h"
+#include "neuromesh/synapse/memory_synapse.h"
+#include "neuromesh/synapse/nats_synapse.h"
+#include "neuromesh/testing/testing.h"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
+#include <boost/json/object.hpp>
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace neuromesh::synapse::test {
+
+/// An io_context running on its own thread for the lifetime of the object.
+class io_thread {
+ public:
+  io_thread() : work_(ctx_.get_executor()), thread_([this] { ctx_.run(); }) {}
+  ~io_thread() {
+    work_.reset();
+    ctx_.stop();
+    thread_.join();
+  }
+  boost::asio::io_context& ctx() { return ctx_; }
+  boost::asio::any_io_executor executor() { return ctx_.get_executor(); }
+
+  /// Runs an awaitable on the io thread and waits for it (throws after the deadline).
+  template <class T>
+  T run(boost::asio::awaitable<T> a, std::chrono::seconds deadline = std::chrono::seconds(20)) {
+    auto f = boost::asio::co_spawn(ctx_, std::move(a), boost::asio::use_future);
+    if (f.wait_for(deadline) != std::future_status::ready)
+      throw std::runtime_error("awaitable did not finish before the deadline");
+    return f.get();
+  }
+
+ private:
+  boost::asio::io_context ctx_;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
+  std::thread thread_;
+};
+
+/// One bus: hands out connected clients that all see each other.
+class bus {
+ public:
+  virtual ~bus() = default;
+  /// A connected client (memory: the one shared in-process instance).
+  virtual std::shared_ptr<synapse> client() = 0;
+  /// A fresh, never-connected instance.
+  virtual std::shared_ptr<synapse> unconnected() = 0;
+};
+
+class memory_bus final : public bus {
+ public:
+  explicit memory_bus(io_thread& io) : io_(io) {
+    if (io_.run(shared_->async_connect())) throw std::runtime_error("memory connect failed");
+  }
+  std::shared_ptr<synapse> client() override { return shared_; }
+  std::shared_ptr<synapse> unconnected() override { return std::make_shared<memory_synapse>(); }
+
+ private:
+  io_thread& io_;
+  std::shared_ptr<memory_synapse> shared_ = std::make_shared<memory_synapse>();
+};
+
+class cosmo_bus final : public bus {
+ public:
+  explicit cosmo_bus(io_thread& io, std::uint16_t port = 0) : io_(io) {
+    broker_options o;
+    o.port = port;
+    server_ = std::make_unique<broker_server>(io_.executor(), o);
+    if (auto ec = server_->listen()) throw std::runtime_error("broker listen: " + ec.message());
+    server_->start();
+    port_ = server_->port();
+  }
+  ~cosmo_bus() override {
+    for (auto& c : clients_) io_.run(c->async_close());
+    stop();
+  }
+  void stop() {
+    if (server_) io_.run(server_->async_stop());
+    server_.reset();
+  }
+  std::uint16_t port() const { return port_; }
+  broker_server& server() { return *server_; }
+  std::shared_ptr<cosmo_synapse> cosmo_client() {
+    auto c = std::static_pointer_cast<cosmo_synapse>(unconnected());
+    if (auto ec = io_.run(c->async_connect()))
+      throw std::runtime_error("cosmo connect: " + ec.message());
+    clients_.push_back(c);
+    return c;
+  }
+  std::shared_ptr<synapse> client() override { return cosmo_client(); }
+  std::shared_ptr<synapse> unconnected() override {
+    cosmo_options o;
+    o.port = port_;
+    o.reconnect_min = std::chrono::milliseconds(10);
+    o.reconnect_max = std::chrono::milliseconds(100);
+    return std::make_shared<cosmo_synapse>(io_.executor(), o);
+  }
+
+ private:
+  io_thread& io_;
+  std::unique_ptr<broker_server> server_;
+  std::uint16_t port_ = 0;
+  std::vector<std::shared_ptr<cosmo_synapse>> clients_;
+};
+
+class nats_bus final : public bus {
+ public:
+  explicit nats_bus(io_thread& io, std::string url = {}) : io_(io), url_(std::move(url)) {
+    if (url_.empty()) url_ = testing::env_or("NEUROMESH_NATS_URL", "");
+    if (url_.empty())
+      throw std::runtime_error(
+          "NEUROMESH_NATS_URL is not set: start the services (scripts/services start DIR; "
+          "source DIR/env) before running the NATS tests");
+  }
+  ~nats_bus() override {
+    for (auto& c : clients_) io_.run(c->async_close());
+  }
+  std::shared_ptr<synapse> client() override {
+    auto c = unconnected();
+    if (auto ec = io_.run(c->async_connect()))
+      throw std::runtime_error("nats connect to " + url_ + ": " + ec.message());
+    clients_.push_back(c);
+    return c;
+  }
+  std::shared_ptr<synapse> unconnected() override {
+    nats_options o;
+    o.url = url_;
+    return std::make_shared<nats_synapse>(o);
+  }
+
+ private:
+  io_thread& io_;
+  std::string url_;
+  std::vector<std::shared_ptr<synapse>> clients_;
+};
+
+/// Collects what a handler receives (handlers run on the io thread, tests poll from theirs).
+class inbox {
+ public:
+  handler make() {
+    return [this](const protocol::signal& s) {
+      std::lock_guard lock(mu_);
+      got_.push_back(s);
+    };
+  }
+  std::size_t size() const {
+    std::lock_guard lock(mu_);
+    return got_.size();
+  }
+  std::vector<protocol::signal> all() const {
+    std::lock_guard lock(mu_);
+    return got_;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::vector<protocol::signal> got_;
+};
+
+inline protocol::signal make_signal(std::string text = "hi") {
+  protocol::signal s;
+  boost::json::object payload;
+  payload["input"] = boost::json::object{{"q", std::move(text)}, {"n", 42}};
+  s.payload = protocol::raw_object(payload);
+  return s;
+}
+
+}  // namespace neuromesh::synapse::test
