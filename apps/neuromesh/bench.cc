@@ -193,8 +193,9 @@ long rss_bytes() {
   return resident * 4096;
 }
 
-// Retains n ~35-byte events in the memory adapter and reports the resident-memory growth per
-// event and the adapter's own accounting.
+// Retains n 34-byte events in the memory adapter and reports the resident-memory growth per
+// event (payload allocation, log slot, and the ring slot the event passed through) and the
+// adapter's own accounting (payload + header + log slot).
 boost::json::object retained_memory(std::size_t n) {
   auto before = rss_bytes();
   auto node =
@@ -204,15 +205,19 @@ boost::json::object retained_memory(std::size_t n) {
           .retention(bus::retention_config{.max_events = n, .max_bytes = std::size_t{1} << 34})
           .memory()
           .build();
+  std::size_t payload = 0;
   for (std::size_t i = 0; i < n; ++i) {
-    (void)node.emit_str(fmt::format(R"({{"token":"hello","index":{:08}}})", i));
+    auto text = fmt::format(R"({{"token":"hello","index":{:08}}})", i);
+    payload = text.size();
+    (void)node.emit_str(text);
   }
   (void)node.flush();
   auto after = rss_bytes();
   auto st = node.stats();
   boost::json::object o;
   o["events"] = st.retained_events;
-  o["payload_bytes"] = 33;
+  o["payload_bytes"] = payload;
+  o["ring_slot_bytes"] = sizeof(bus::internal_event);
   o["accounted_bytes_per_event"] =
       st.retained_events ? static_cast<double>(st.retained_bytes) / st.retained_events : 0.0;
   o["rss_bytes_per_event"] = static_cast<double>(after - before) / static_cast<double>(n);

@@ -7,8 +7,9 @@ namespace neuromesh::bus::detail {
 batch_sizer::batch_sizer(const batch_config& config, time_point now) noexcept
     : config_(config), window_start_(now), target_(config.min_size) {}
 
-void batch_sizer::observe(std::size_t n, time_point now) noexcept {
+void batch_sizer::observe(std::size_t n, std::size_t asked, time_point now) noexcept {
   window_events_ += n;
+  if (asked > 0 && n == asked) target_ = std::min(config_.max_size, target_ * 2);
   auto elapsed = now - window_start_;
   if (elapsed < config_.velocity_window) return;
   double secs = std::chrono::duration<double>(elapsed).count();

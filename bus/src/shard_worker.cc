@@ -38,7 +38,7 @@ void shard_worker::run() {
     std::size_t had = pending_.size();
     std::size_t n = room ? shard_.pop(pending_, room, had == 0 ? 1 : room) : 0;
     auto now = clock::now();
-    sizer.observe(n, now);
+    sizer.observe(n, room, now);
     if (had == 0 && n > 0) first_pending = now;
 
     const bool closing = bus_.closing_.load(std::memory_order_acquire);

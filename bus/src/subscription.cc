@@ -2,6 +2,7 @@
 
 #include "cursor.h"
 #include "neuromesh/bus/errc.h"
+#include "neuromesh/bus/error.h"
 #include "neuromesh/bus/event_bus.h"
 #include "notifier.h"
 
@@ -72,7 +73,8 @@ subscription event_bus::subscribe(subscribe_options options) {
   st->request.shards = std::move(options.shards);
   if (!options.cursor.empty()) {
     auto c = detail::decode_cursor(options.cursor, shards());
-    if (c) st->cursor = std::move(*c);
+    if (!c) throw bus_error(c.error(), "subscribe_options.cursor");
+    st->cursor = std::move(*c);
   } else if (options.start == subscribe_options::start_at::latest) {
     std::vector<std::uint16_t> which = st->request.shards;
     if (which.empty()) {

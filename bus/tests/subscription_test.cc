@@ -49,6 +49,17 @@ TEST(subscription, latest_skips_history_and_earliest_replays_it) {
   EXPECT_EQ(latest.next(20ms).error(), errc::timeout);
 }
 
+TEST(subscription, resumes_from_a_poll_cursor_and_rejects_a_bad_one) {
+  auto node = make_node(1);
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(node.emit_str(R"({"i":)" + std::to_string(i) + "}"));
+  ASSERT_TRUE(node.flush());
+  auto first = node.poll({.limit = 1});
+  ASSERT_TRUE(first);
+  auto sub = node.subscribe({.cursor = first->next_cursor});
+  EXPECT_EQ(sub.next(5s)->raw_str(), R"({"i":1})");
+  EXPECT_THROW(node.subscribe({.cursor = "@@"}), bus_error);
+}
+
 TEST(subscription, applies_its_filter) {
   auto node = make_node();
   auto sub = node.subscribe({.filter = filter::eq("type", "token")});

@@ -72,7 +72,8 @@ heartbeat_outcome instance_table::heartbeat(const std::string& id,
   std::unique_lock lock(mu_);
   auto it = records_.find(id);
   if (it == records_.end()) {
-    if (!fields) return {write_outcome::ok, true, nullptr};  // the reference: refresh, nothing created
+    if (!fields)
+      return {write_outcome::ok, true, nullptr};  // the reference: refresh, nothing created
     lock.unlock();
     if (generation && !fields->generation) fields->generation = generation;
     bool has_tools = fields->tools && !fields->tools->empty();

@@ -5,6 +5,7 @@
 #include "session_loop.h"
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/ssl.hpp>
@@ -65,12 +66,29 @@ asio::awaitable<void> run_tls_session(beast::tcp_stream stream, std::shared_ptr<
 struct server::impl {
   impl(catalog_service& service, server_options opts)
       : shared(std::make_shared<detail::server_shared>(service, std::move(opts))),
+        workers(make_workers(shared->options.threads)),
+        ioc(*workers[0]),
         acceptor(ioc),
         sweep_timer(ioc),
-        signals(ioc) {}
+        signals(ioc) {
+    for (auto& w : workers) guards.emplace_back(asio::make_work_guard(*w));
+  }
 
-  asio::io_context ioc;
+  // One single-threaded io_context per thread: a connection lives on one of them, so it
+  // needs no strand and its handlers never bounce between cores.
+  static std::vector<std::unique_ptr<asio::io_context>> make_workers(unsigned n) {
+    if (n == 0) n = std::max(1u, std::thread::hardware_concurrency());
+    std::vector<std::unique_ptr<asio::io_context>> out;
+    for (unsigned i = 0; i < n; ++i) out.push_back(std::make_unique<asio::io_context>(1));
+    return out;
+  }
+  asio::io_context& next_worker() { return *workers[next++ % workers.size()]; }
+
   std::shared_ptr<detail::server_shared> shared;
+  std::vector<std::unique_ptr<asio::io_context>> workers;
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
+  std::size_t next = 0;
+  asio::io_context& ioc;  ///< workers[0]: acceptor, sweep timer, signals, the stop
   std::shared_ptr<ssl::context> tls;
   tcp::acceptor acceptor;
   asio::steady_timer sweep_timer;
@@ -85,7 +103,7 @@ struct server::impl {
 
 asio::awaitable<void> server::impl::accept_loop(impl* self) {
   for (;;) {
-    auto [ec, socket] = co_await self->acceptor.async_accept(asio::make_strand(self->ioc),
+    auto [ec, socket] = co_await self->acceptor.async_accept(self->next_worker(),
                                                              asio::as_tuple(asio::use_awaitable));
     if (ec) {
       if (ec == asio::error::operation_aborted || self->shared->stopping) co_return;
@@ -149,7 +167,8 @@ asio::awaitable<void> server::impl::phased_stop(impl* self) {
     timer.expires_after(std::chrono::milliseconds(10));
     co_await timer.async_wait(asio::use_awaitable);
   }
-  self->ioc.stop();
+  self->guards.clear();
+  for (auto& w : self->workers) w->stop();
 }
 
 void server::impl::begin_stop() {
@@ -222,10 +241,10 @@ void server::run() {
       self->begin_stop();
     });
   }
-  unsigned n = self->shared->options.threads;
-  if (n == 0) n = std::max(1u, std::thread::hardware_concurrency());
   std::vector<std::thread> extra;
-  for (unsigned i = 1; i < n; ++i) extra.emplace_back([self] { self->ioc.run(); });
+  for (std::size_t i = 1; i < self->workers.size(); ++i) {
+    extra.emplace_back([w = self->workers[i].get()] { w->run(); });
+  }
   self->ioc.run();
   for (auto& t : extra) t.join();
 }

@@ -1,13 +1,14 @@
 #pragma once
 // One HTTP/1.1 connection: a coroutine reading requests (body limit, idle deadline),
 // handing each to catalog_service::handle and writing the shared response body without a
-// copy. One write in flight per connection; the connection's strand serialises all of it.
+// copy. One write in flight per connection; the connection's own single-threaded io_context
+// serialises all of it.
 
 #include "neuromesh/catalog/server.h"
 #include "neuromesh/catalog/service.h"
 
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 
 #include <atomic>
@@ -20,10 +21,10 @@ namespace neuromesh::catalog::detail {
 
 /// What the server knows about a live connection, for the phased stop.
 struct session_handle {
-  boost::asio::any_io_executor executor;  ///< the connection's strand
+  boost::asio::any_io_executor executor;  ///< the connection's io_context
   boost::beast::tcp_stream* stream = nullptr;
-  bool busy = false;    ///< a request is being handled (strand-only)
-  bool closed = false;  ///< the coroutine is done (strand-only)
+  bool busy = false;    ///< a request is being handled (its io_context only)
+  bool closed = false;  ///< the coroutine is done (its io_context only)
 };
 
 /// State every session shares (read-only except the counters and the session set).

@@ -6,8 +6,11 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
+
+#include <array>
 
 namespace neuromesh::catalog::detail {
 
@@ -45,9 +48,23 @@ inline std::string peer_address(const asio::ip::tcp::socket& socket) {
 
 http_method to_method(http::verb v) noexcept;
 
-/// Builds the wire response; the body buffer points into r.body (kept alive by the caller).
-http::response<http::buffer_body> to_wire(const response& r, unsigned version, bool keep_alive,
-                                          bool head);
+/// Writes the status line and headers of r into out (reused per connection, so steady
+/// state allocates nothing); the body goes out as a second buffer, straight from the
+/// shared (often cached) string.
+void wire_header(std::string& out, const response& r, unsigned version, bool keep_alive);
+
+template <class Stream>
+asio::awaitable<beast::error_code> write_response(Stream& stream, std::string& header,
+                                                  const response& r, unsigned version,
+                                                  bool keep_alive, bool head) {
+  wire_header(header, r, version, keep_alive);
+  const auto& body = r.text();
+  std::array<asio::const_buffer, 2> buffers{asio::buffer(header),
+                                            asio::buffer(body.data(), head ? 0 : body.size())};
+  auto [ec, n] = co_await asio::async_write(stream, buffers, asio::as_tuple(asio::use_awaitable));
+  (void)n;
+  co_return ec;
+}
 
 /// Suspends until the write settles; true when it is durable.
 inline asio::awaitable<bool> await_durable(std::shared_ptr<pending_write> pending) {
@@ -66,6 +83,7 @@ asio::awaitable<void> serve_requests(Stream& stream, beast::flat_buffer& buffer,
                                      server_shared& shared, session_handle& handle,
                                      std::string client) {
   const auto& opts = shared.options;
+  std::string header;
   for (;;) {
     handle.busy = false;
     if (shared.stopping.load()) co_return;
@@ -83,8 +101,7 @@ asio::awaitable<void> serve_requests(Stream& stream, beast::flat_buffer& buffer,
       head.method = to_method(parser.get().method());
       head.target = std::string(parser.get().target());
       auto r = shared.service.reject_too_large(head);
-      auto out = to_wire(r, parser.get().version(), false, false);
-      co_await http::async_write(stream, out, asio::as_tuple(asio::use_awaitable));
+      co_await write_response(stream, header, r, parser.get().version(), false, false);
       co_return;
     }
     if (ec) co_return;  // end of stream, idle timeout, reset, cancelled by the stop
@@ -99,10 +116,9 @@ asio::awaitable<void> serve_requests(Stream& stream, beast::flat_buffer& buffer,
     response r = shared.service.handle(req);
     if (r.pending && !co_await await_durable(r.pending)) r = shared.service.write_failed(req);
     bool keep_alive = msg.keep_alive() && !shared.stopping.load();
-    auto out = to_wire(r, msg.version(), keep_alive, msg.method() == http::verb::head);
     beast::get_lowest_layer(stream).expires_after(opts.idle_timeout);
-    auto [wec, wn] = co_await http::async_write(stream, out, asio::as_tuple(asio::use_awaitable));
-    (void)wn;
+    auto wec = co_await write_response(stream, header, r, msg.version(), keep_alive,
+                                       msg.method() == http::verb::head);
     if (wec || !keep_alive) co_return;
   }
 }

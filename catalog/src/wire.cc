@@ -24,20 +24,29 @@ http_method to_method(http::verb v) noexcept {
   }
 }
 
-http::response<http::buffer_body> to_wire(const response& r, unsigned version, bool keep_alive,
-                                          bool head) {
-  http::response<http::buffer_body> out{static_cast<http::status>(r.status), version};
-  out.set(http::field::server, "neuromesh-catalog");
-  out.set(http::field::content_type, r.content_type);
-  for (const auto& [k, v] : r.headers) out.set(k, v);
-  const auto& text = r.text();
-  out.content_length(text.size());
-  out.keep_alive(keep_alive);
-  // buffer_body only points at the data; the caller keeps r (and its shared body) alive.
-  out.body().data = head ? nullptr : const_cast<char*>(text.data());
-  out.body().size = head ? 0 : text.size();
-  out.body().more = false;
-  return out;
+void wire_header(std::string& out, const response& r, unsigned version, bool keep_alive) {
+  out.clear();
+  out += version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+  out += std::to_string(r.status);
+  out += ' ';
+  out += http::obsolete_reason(static_cast<http::status>(r.status));
+  out += "\r\nServer: neuromesh-catalog\r\nContent-Type: ";
+  out += r.content_type;
+  out += "\r\nContent-Length: ";
+  out += std::to_string(r.text().size());
+  out += "\r\n";
+  for (const auto& [k, v] : r.headers) {
+    out += k;
+    out += ": ";
+    out += v;
+    out += "\r\n";
+  }
+  if (!keep_alive) {
+    out += "Connection: close\r\n";
+  } else if (version == 10) {
+    out += "Connection: keep-alive\r\n";
+  }
+  out += "\r\n";
 }
 
 }  // namespace neuromesh::catalog::detail

@@ -35,7 +35,8 @@ struct subscribe_options {
     earliest,
   };
   start_at start = start_at::latest;
-  /// Resume from a poll cursor (overrides start when not empty).
+  /// Resume from a poll cursor (overrides start when not empty); subscribe() throws
+  /// bus_error(errc::invalid_cursor) for one this bus did not produce.
   std::string cursor;
   std::optional<bus::filter> filter;
   std::vector<std::uint16_t> shards;
