@@ -107,7 +107,7 @@ asio::awaitable<void> async_publish_all(std::shared_ptr<syn::synapse> pub,
                                         std::size_t count, std::size_t window) {
   const std::string subject = "cosmonapse.bench.TASK";
   for (std::size_t i = 0; i < count; ++i) {
-    while (i - st->deliveries / st->per_message >= window) {
+    while (st->deliveries / st->per_message + window <= i) {
       st->progress.expires_after(std::chrono::milliseconds(50));
       boost::system::error_code ec;
       co_await st->progress.async_wait(asio::redirect_error(asio::use_awaitable, ec));

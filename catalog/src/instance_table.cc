@@ -87,7 +87,11 @@ heartbeat_outcome instance_table::heartbeat(const std::string& id,
   bool was_live = rec.live_at(now);
   // Queued under mu_, so the store applies heartbeats in the order the mirror saw them.
   auto pending = std::make_shared<pending_write>();
-  store_->touch_async(id, now, [pending](bool ok) { pending->complete(ok); });
+  if (rec.active && !rec.inactive_since) {
+    store_->touch_async(id, now, [pending](bool ok) { pending->complete(ok); });
+  } else {
+    pending->complete(store_->touch(id, now).has_value());  // reactivation: the whole row
+  }
   if (pending->settled() && !pending->ok()) {
     metrics_.count_store_failure();
     return {write_outcome::store_failed, false, nullptr};

@@ -5,8 +5,10 @@
 #include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
 
+#include <condition_variable>
 #include <cstdlib>
 #include <filesystem>
+#include <mutex>
 
 namespace neuromesh::catalog {
 namespace {
@@ -94,6 +96,37 @@ TEST_P(instance_store_conformance, touch_reactivates_and_deactivate_records_when
   EXPECT_EQ(got.last_seen, later);
   EXPECT_FALSE(got.inactive_since.has_value());
   EXPECT_TRUE(store_->touch("unknown", later));  // a no-op
+}
+
+TEST_P(instance_store_conformance, touch_async_settles_and_later_writes_see_it) {
+  ASSERT_TRUE(store_->upsert(sample("a", 1)));
+  auto later = wall_time(std::chrono::seconds(1'700'001'000));
+  std::mutex mu;
+  std::condition_variable cv;
+  int settled = 0;
+  bool all_ok = true;
+  for (int i = 0; i < 50; ++i) {
+    store_->touch_async("a", later + std::chrono::seconds(i), [&](bool ok) {
+      std::lock_guard lock(mu);
+      all_ok = all_ok && ok;
+      ++settled;
+      cv.notify_all();
+    });
+  }
+  {
+    std::unique_lock lock(mu);
+    ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(10), [&] { return settled == 50; }));
+  }
+  EXPECT_TRUE(all_ok);
+  auto got = store_->load_all().value().at(0);
+  EXPECT_EQ(got.last_seen, later + std::chrono::seconds(49));
+  EXPECT_TRUE(got.active);
+  // A deactivation after queued heartbeats wins (they were applied before it).
+  auto r = got;
+  r.inactive_since = later + std::chrono::seconds(60);
+  store_->touch_async("a", later + std::chrono::seconds(50), [](bool) {});
+  ASSERT_TRUE(store_->deactivate(std::span<const instance_record>(&r, 1)));
+  EXPECT_FALSE(store_->load_all().value().at(0).active);
 }
 
 TEST_P(instance_store_conformance, erase_removes_for_good) {

@@ -31,10 +31,11 @@ class instance_store {
   /// A heartbeat: last_seen, active=true, inactive_since cleared. Hot path.
   virtual boost::system::result<void> touch(const std::string& instance_id,
                                             wall_time last_seen) = 0;
-  /// A heartbeat whose completion may come later from another thread: done(ok) is called
-  /// once the write is durable. The SQLite backend groups concurrent heartbeats into one
-  /// transaction; the default runs touch() and calls done at once. Writes queued before a
-  /// later upsert/deactivate/erase are applied before it.
+  /// The hot-path heartbeat of an instance the caller knows is active (only last_seen
+  /// moves; reactivation goes through touch()). done(ok) is called once the write is
+  /// durable, possibly later and from another thread: the SQLite backend groups concurrent
+  /// heartbeats into one transaction. The default runs touch() and calls done at once.
+  /// Writes queued before a later upsert/touch/deactivate/erase are applied before it.
   virtual void touch_async(const std::string& instance_id, wall_time last_seen,
                            std::function<void(bool ok)> done);
   /// Marks records inactive (a DELETE or a sweep), recording when.
