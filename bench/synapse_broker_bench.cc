@@ -11,6 +11,7 @@
 #include "neuromesh/synapse/cosmo_synapse.h"
 #include "neuromesh/synapse/nats_synapse.h"
 
+#include <benchmark/benchmark.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -19,7 +20,6 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
 #include <boost/json/object.hpp>
-#include <benchmark/benchmark.h>
 
 #include <algorithm>
 #include <charconv>

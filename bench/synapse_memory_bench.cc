@@ -2,12 +2,12 @@
 // throughput with 1 and 4 subscribers. Target: median publish->handler <= 1 us.
 #include "neuromesh/synapse/memory_synapse.h"
 
+#include <benchmark/benchmark.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_future.hpp>
 #include <boost/json/object.hpp>
-#include <benchmark/benchmark.h>
 
 #include <algorithm>
 #include <chrono>
@@ -39,8 +39,9 @@ void BM_memory_publish_to_handler(benchmark::State& state) {
   asio::io_context ctx(1);
   auto m = std::make_shared<syn::memory_synapse>();
   clock_type::time_point handled;
-  asio::co_spawn(ctx, async_subscribe_n(m, 1, [&](const proto::signal&) { handled = clock_type::now(); }),
-                 asio::use_future);
+  asio::co_spawn(
+      ctx, async_subscribe_n(m, 1, [&](const proto::signal&) { handled = clock_type::now(); }),
+      asio::use_future);
   ctx.run();
   ctx.restart();
   const auto sig = sample_signal();
