@@ -23,12 +23,46 @@ signal make(signal_type type, raw_object payload, envelope_options&& e) {
   };
 }
 
-bool addressed_by_id_or_type(const envelope_options& e) {
-  return e.directed && ((e.directed->id && !e.directed->id->empty()) ||
-                        (e.directed->type && !e.directed->type->empty()));
+bool addressed_by_id_or_type(const std::optional<directed>& d) {
+  return d && ((d->id && !d->id->empty()) || (d->type && !d->type->empty()));
+}
+
+bool one_of(std::optional<std::string_view> v, std::initializer_list<std::string_view> quoted) {
+  return v && std::find(quoted.begin(), quoted.end(), *v) != quoted.end();
 }
 
 }  // namespace
+
+void check_builder_rules(signal_type type, const raw_object& payload,
+                         const std::optional<directed>& d) {
+  if (type == signal_type::recall) {
+    if (!addressed_by_id_or_type(d))
+      throw std::invalid_argument(
+          "directed: RECALL needs directed.id (engram_id) or directed.type (engram_kind)");
+    auto mode = payload.find("recall_mode");
+    if (mode && !one_of(mode, {R"("first")", R"("merge")", R"("all")"}))
+      throw std::invalid_argument("recall_mode: must be first, merge or all, got " +
+                                  std::string(*mode));
+  } else if (type == signal_type::imprint) {
+    auto op = payload.find("op");
+    if (!one_of(op, {R"("add")", R"("append")", R"("merge")", R"("upsert")", R"("delete")"}))
+      throw std::invalid_argument("op: must be add, append, merge, upsert or delete, got " +
+                                  std::string(op.value_or("nothing")));
+    if (!addressed_by_id_or_type(d))
+      throw std::invalid_argument(
+          "directed: IMPRINT needs directed.id (engram_id) or directed.type (engram_kind)");
+    auto key = payload.find("merge_key");
+    if (one_of(op, {R"("merge")", R"("upsert")"}) &&
+        (!key || !key->starts_with('"') || *key == R"("")"))
+      throw std::invalid_argument("merge_key: required when op is " +
+                                  std::string(op->substr(1, op->size() - 2)));
+  }
+}
+
+signal make_signal(signal_type type, raw_object payload, envelope_options e) {
+  check_builder_rules(type, payload, e.directed);
+  return make(type, std::move(payload), std::move(e));
+}
 
 signal reply(const signal& src, signal_type type, raw_object payload,
              std::optional<protocol::directed> directed, raw_object meta) {
@@ -224,19 +258,13 @@ signal clarification_answer_signal(const boost::json::value& answer, envelope_op
 }
 
 signal recall_signal(const recall_args& a, envelope_options e) {
-  if (!addressed_by_id_or_type(e))
-    throw std::invalid_argument(
-        "directed: RECALL needs directed.id (engram_id) or directed.type (engram_kind)");
-  if (a.recall_mode != "first" && a.recall_mode != "merge" && a.recall_mode != "all")
-    throw std::invalid_argument("recall_mode: must be first, merge or all, got '" + a.recall_mode +
-                                "'");
   object_writer w;
   w.object("query", a.query).str("recall_mode", a.recall_mode);
   if (a.filters) w.object("filters", *a.filters);
   if (a.context_ref) w.str("context_ref", *a.context_ref);
   if (a.deadline_ms) w.integer("deadline_ms", *a.deadline_ms);
   if (a.min_confidence) w.number("min_confidence", *a.min_confidence);
-  return make(signal_type::recall, w.finish(), std::move(e));
+  return make_signal(signal_type::recall, w.finish(), std::move(e));
 }
 
 signal recalled_signal(const recalled_args& a, envelope_options e) {
@@ -248,19 +276,10 @@ signal recalled_signal(const recalled_args& a, envelope_options e) {
 }
 
 signal imprint_signal(const imprint_args& a, envelope_options e) {
-  static constexpr std::string_view ops[] = {"add", "append", "merge", "upsert", "delete"};
-  if (std::find(std::begin(ops), std::end(ops), a.op) == std::end(ops))
-    throw std::invalid_argument("op: must be add, append, merge, upsert or delete, got '" + a.op +
-                                "'");
-  if (!addressed_by_id_or_type(e))
-    throw std::invalid_argument(
-        "directed: IMPRINT needs directed.id (engram_id) or directed.type (engram_kind)");
-  if ((a.op == "merge" || a.op == "upsert") && (!a.merge_key || a.merge_key->empty()))
-    throw std::invalid_argument("merge_key: required when op is " + a.op);
   object_writer w;
   w.str("op", a.op).object("entry", a.entry);
   if (a.merge_key) w.str("merge_key", *a.merge_key);
-  return make(signal_type::imprint, w.finish(), std::move(e));
+  return make_signal(signal_type::imprint, w.finish(), std::move(e));
 }
 
 signal imprinted_signal(const imprinted_args& a, envelope_options e) {

@@ -31,14 +31,54 @@ constexpr std::array<std::string_view, 9> field_names = {
     "v", "id", "trace_id", "parent_id", "type", "directed", "ts", "payload", "meta"};
 
 field field_of(std::string_view key) noexcept {
-  for (int i = 0; i < 9; ++i)
-    if (field_names[static_cast<std::size_t>(i)] == key) return static_cast<field>(i);
-  return f_unknown;
+  switch (key.size()) {
+    case 1:
+      return key == "v" ? f_v : f_unknown;
+    case 2:
+      return key == "id" ? f_id : key == "ts" ? f_ts : f_unknown;
+    case 4:
+      return key == "type" ? f_type : key == "meta" ? f_meta : f_unknown;
+    case 7:
+      return key == "payload" ? f_payload : f_unknown;
+    case 8:
+      return key == "trace_id" ? f_trace_id : key == "directed" ? f_directed : f_unknown;
+    case 9:
+      return key == "parent_id" ? f_parent_id : f_unknown;
+    default:
+      return f_unknown;
+  }
 }
 
 struct field_error {
-  std::string path;  // empty = no error
+  std::string path;
   std::string message;
+};
+
+// Type and validation errors per field; a later occurrence of a key clears its field's error
+// (the last duplicate wins). Errors are rare, so nothing is allocated until one happens.
+class field_errors {
+ public:
+  void set(field f, std::string path, std::string message) {
+    mask_ |= bit(f);
+    list_.push_back({f, {std::move(path), std::move(message)}});
+  }
+  void clear(field f) noexcept { mask_ &= static_cast<std::uint16_t>(~bit(f)); }
+  bool has(field f) const noexcept { return (mask_ & bit(f)) != 0; }
+  /// The error of the first field (wire order) that has one.
+  std::optional<decode_error> first() {
+    for (int f = 0; f < 9; ++f) {
+      if (!has(static_cast<field>(f))) continue;
+      for (auto it = list_.rbegin(); it != list_.rend(); ++it)
+        if (it->first == f)
+          return decode_error{std::move(it->second.path), std::move(it->second.message)};
+    }
+    return std::nullopt;
+  }
+
+ private:
+  static std::uint16_t bit(field f) noexcept { return static_cast<std::uint16_t>(1u << f); }
+  std::uint16_t mask_ = 0;
+  std::vector<std::pair<int, field_error>> list_;
 };
 
 std::string expected(std::string_view what, json_kind got) {
@@ -63,7 +103,7 @@ class envelope_parser {
   // Records a type error for f (the last occurrence of a key wins, so it may be cleared) and
   // still consumes the value so the JSON is validated.
   bool wrong(field f, std::string path, std::string message) {
-    errors_[f] = {std::move(path), std::move(message)};
+    errors_.set(f, std::move(path), std::move(message));
     return skip();
   }
   decode_error syntax_error() const {
@@ -76,10 +116,11 @@ class envelope_parser {
   json_reader r_;
   std::string scratch_, key_;
   field current_ = f_unknown;
-  std::array<field_error, 9> errors_;
+  field_errors errors_;
   std::array<bool, 9> present_{};
 
-  std::string v_, id_, trace_id_, parent_id_, type_;
+  std::string v_, id_, trace_id_, parent_id_;
+  std::optional<signal_type> type_value_;
   bool parent_null_ = true;
   std::optional<protocol::directed> directed_;
   timestamp ts_;
@@ -90,8 +131,10 @@ class envelope_parser {
 bool envelope_parser::string_field(field f, std::string& target) {
   json_kind k = r_.next_kind();
   if (k != json_kind::string) return wrong(f, std::string(field_names[f]), expected("string", k));
-  target.clear();
-  return r_.read_string(target);
+  std::string_view text;
+  if (!r_.read_key(text, scratch_)) return false;  // a view of the input unless escaped
+  target.assign(text);
+  return true;
 }
 
 bool envelope_parser::directed_value() {
@@ -105,10 +148,10 @@ bool envelope_parser::directed_value() {
   r_.consume('{');
   if (r_.consume('}')) return true;
   for (;;) {
-    key_.clear();
-    if (!r_.read_string(key_) || !r_.consume(':')) return r_.fail("expected a key and ':'");
-    if (key_ == "id" || key_ == "type") {
-      auto& target = key_ == "id" ? directed_->id : directed_->type;
+    std::string_view key;
+    if (!r_.read_key(key, key_) || !r_.consume(':')) return r_.fail("expected a key and ':'");
+    if (key == "id" || key == "type") {
+      auto& target = key == "id" ? directed_->id : directed_->type;
       json_kind vk = r_.next_kind();
       if (vk == json_kind::null) {
         target.reset();
@@ -116,10 +159,11 @@ bool envelope_parser::directed_value() {
       } else if (vk == json_kind::string) {
         target.emplace();
         if (!r_.read_string(*target)) return false;
-      } else if (!wrong(f_directed, "directed." + key_, expected("string or null", vk))) {
+      } else if (!wrong(f_directed, "directed." + std::string(key),
+                        expected("string or null", vk))) {
         return false;
       }
-    } else if (key_ == "capabilities") {
+    } else if (key == "capabilities") {
       auto& caps = directed_->capabilities;
       caps.clear();
       json_kind vk = r_.next_kind();
@@ -182,14 +226,14 @@ bool envelope_parser::ts_value() {
   if (t)
     ts_ = *t;
   else
-    errors_[f_ts] = {"ts", std::move(why)};
+    errors_.set(f_ts, "ts", std::move(why));
   return true;
 }
 
 bool envelope_parser::value(field f) {
   if (f != f_unknown) {
     present_[f] = true;
-    errors_[f] = {};
+    errors_.clear(f);
   }
   switch (f) {
     case f_v:
@@ -198,8 +242,16 @@ bool envelope_parser::value(field f) {
       return string_field(f, id_);
     case f_trace_id:
       return string_field(f, trace_id_);
-    case f_type:
-      return string_field(f, type_);
+    case f_type: {
+      json_kind k = r_.next_kind();
+      if (k != json_kind::string) return wrong(f, "type", expected("string", k));
+      std::string_view text;
+      if (!r_.read_key(text, scratch_)) return false;
+      type_value_ = signal_type_from_string(text);
+      if (!type_value_)
+        errors_.set(f_type, "type", "unknown signal type '" + std::string(text) + "'");
+      return true;
+    }
     case f_parent_id:
       if (r_.next_kind() == json_kind::null) {
         parent_null_ = true;
@@ -218,6 +270,8 @@ bool envelope_parser::value(field f) {
       if (k != json_kind::object)
         return wrong(f, std::string(field_names[f]), expected("object", k));
       out.clear();
+      // Canonical text is rarely longer than its input: one allocation, not a doubling series.
+      if (std::size_t rest = r_.remaining(); rest > 15) out.reserve(rest);
       return r_.read_object(out, 1);
     }
     case f_unknown:
@@ -239,17 +293,13 @@ boost::system::result<signal, decode_error> envelope_parser::run(decode_notes& n
   if (!r_.consume('}')) {
     for (;;) {
       current_ = f_unknown;
-      key_.clear();
-      if (r_.peek() != '"') {
-        r_.fail("expected a string key");
-        return syntax_error();
-      }
-      if (!r_.read_string(key_)) return syntax_error();
+      std::string_view key;
+      if (!r_.read_key(key, key_)) return syntax_error();
       if (!r_.consume(':')) {
         r_.fail("expected ':'");
         return syntax_error();
       }
-      current_ = field_of(key_);
+      current_ = field_of(key);
       if (!value(current_)) return syntax_error();
       current_ = f_unknown;
       if (r_.consume(',')) continue;
@@ -263,25 +313,18 @@ boost::system::result<signal, decode_error> envelope_parser::run(decode_notes& n
     return syntax_error();
   }
 
-  std::optional<signal_type> type;
-  if (!present_[f_type]) {
-    errors_[f_type] = {"type", "required field missing"};
-  } else if (errors_[f_type].path.empty()) {
-    type = signal_type_from_string(type_);
-    if (!type) errors_[f_type] = {"type", "unknown signal type '" + type_ + "'"};
-  }
-  if (present_[f_v] && errors_[f_v].path.empty() && v_.substr(0, v_.find('.')) != "1")
-    errors_[f_v] = {"v", "unsupported major version in '" + v_ + "' (expected 1)"};
+  if (!present_[f_type]) errors_.set(f_type, "type", "required field missing");
+  if (present_[f_v] && !errors_.has(f_v) && std::string_view(v_).substr(0, v_.find('.')) != "1")
+    errors_.set(f_v, "v", "unsupported major version in '" + v_ + "' (expected 1)");
   auto prefix = [&](field f, const std::string& value, std::string_view p) {
-    if (present_[f] && errors_[f].path.empty() && !value.starts_with(p))
-      errors_[f] = {std::string(field_names[f]),
-                    "must start with '" + std::string(p) + "', got '" + value + "'"};
+    if (present_[f] && !errors_.has(f) && !value.starts_with(p))
+      errors_.set(f, std::string(field_names[f]),
+                  "must start with '" + std::string(p) + "', got '" + value + "'");
   };
   prefix(f_id, id_, "evt_");
   prefix(f_trace_id, trace_id_, "trc_");
   if (!parent_null_) prefix(f_parent_id, parent_id_, "evt_");
-  for (auto& e : errors_)
-    if (!e.path.empty()) return decode_error{std::move(e.path), std::move(e.message)};
+  if (auto e = errors_.first()) return std::move(*e);
 
   notes.missing_v = !present_[f_v];
   notes.missing_id = !present_[f_id];
@@ -296,7 +339,7 @@ boost::system::result<signal, decode_error> envelope_parser::run(decode_notes& n
       .trace_id = present_[f_trace_id] ? trace_id{std::move(trace_id_)} : trace_id::generate(),
       .parent_id =
           parent_null_ ? std::nullopt : std::optional<event_id>(event_id{std::move(parent_id_)}),
-      .type = *type,
+      .type = *type_value_,
       .directed = std::move(directed_),
       .ts = present_[f_ts] ? ts_ : timestamp::now(),
       .payload =

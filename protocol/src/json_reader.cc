@@ -2,10 +2,12 @@
 
 #include "neuromesh/protocol/json_text.h"
 
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <unordered_map>
 
 #if defined(__SSE2__)
@@ -20,7 +22,36 @@ constexpr std::size_t key_index_threshold = 48;
 
 bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
 
-bool is_plain(unsigned char c) noexcept { return c >= 0x20 && c < 0x80 && c != '"' && c != '\\'; }
+constexpr std::array<bool, 256> make_plain_table() {
+  std::array<bool, 256> t{};
+  for (int c = 0x20; c < 0x80; ++c) t[static_cast<std::size_t>(c)] = c != '"' && c != '\\';
+  return t;
+}
+constexpr std::array<bool, 256> plain_table = make_plain_table();
+
+// ASCII that a string copies as is: not a quote, backslash, control or non-ASCII byte.
+bool is_plain(unsigned char c) noexcept { return plain_table[c]; }
+
+// First byte at or after p that a string cannot copy as is ('"', '\\', control, non-ASCII).
+const char* scan_plain(const char* p, const char* end) noexcept {
+#if defined(__SSE2__)
+  const __m128i quote = _mm_set1_epi8('"');
+  const __m128i backslash = _mm_set1_epi8('\\');
+  const __m128i space = _mm_set1_epi8(0x20);
+  while (end - p >= 16) {
+    __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    // Signed compare: bytes >= 0x80 are negative, so non-ASCII stops the scan as well.
+    __m128i special =
+        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
+                     _mm_cmplt_epi8(v, space));
+    int mask = _mm_movemask_epi8(special);
+    if (mask != 0) return p + __builtin_ctz(static_cast<unsigned>(mask));
+    p += 16;
+  }
+#endif
+  while (p != end && is_plain(static_cast<unsigned char>(*p))) ++p;
+  return p;
+}
 
 int hex_value(char c) noexcept {
   if (c >= '0' && c <= '9') return c - '0';
@@ -115,6 +146,21 @@ json_kind json_reader::next_kind() noexcept {
   }
 }
 
+bool json_reader::read_key(std::string_view& key, std::string& buf) {
+  if (peek() != '"') return fail("expected a string key");
+  const char* start = p_ + 1;
+  const char* q = scan_plain(start, end_);
+  if (q != end_ && *q == '"') {
+    key = std::string_view(start, static_cast<std::size_t>(q - start));
+    p_ = q + 1;
+    return true;
+  }
+  buf.clear();
+  if (!string_body<false>(buf)) return false;
+  key = buf;
+  return true;
+}
+
 bool json_reader::read_string(std::string& out) {
   if (peek() != '"') return fail("expected a string");
   return string_body<false>(out);
@@ -126,28 +172,7 @@ bool json_reader::string_body(std::string& out) {
   if constexpr (canonical) out.push_back('"');
   for (;;) {
     const char* run = p_;
-#if defined(__SSE2__)
-    const __m128i quote = _mm_set1_epi8('"');
-    const __m128i backslash = _mm_set1_epi8('\\');
-    const __m128i space = _mm_set1_epi8(0x20);
-    while (end_ - p_ >= 16) {
-      __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p_));
-      // Signed compare: bytes >= 0x80 are negative, so non-ASCII stops the scan as well.
-      __m128i special =
-          _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
-                       _mm_cmplt_epi8(v, space));
-      int mask = _mm_movemask_epi8(special);
-      if (mask != 0) {
-        p_ += __builtin_ctz(static_cast<unsigned>(mask));
-        goto special_byte;
-      }
-      p_ += 16;
-    }
-#endif
-    while (p_ != end_ && is_plain(static_cast<unsigned char>(*p_))) ++p_;
-#if defined(__SSE2__)
-  special_byte:
-#endif
+    p_ = scan_plain(p_, end_);
     out.append(run, p_);
     if (p_ == end_) return fail("unterminated string");
     unsigned char c = static_cast<unsigned char>(*p_);
@@ -340,7 +365,7 @@ bool json_reader::read_object(std::string& out, int depth) {
   }
   bool duplicates = false;
   // Large objects index their keys so that hostile input cannot make this quadratic.
-  std::unordered_map<std::string, std::uint32_t> index;
+  std::optional<std::unordered_map<std::string, std::uint32_t>> index;
   for (;;) {
     if (peek() != '"') return fail("expected a string key");
     auto key_begin = static_cast<std::uint32_t>(out.size());
@@ -360,12 +385,14 @@ bool json_reader::read_object(std::string& out, int depth) {
         }
       }
     } else {
-      if (index.empty())
+      if (!index) {
+        index.emplace();
         for (std::size_t i = 0; i < count; ++i) {
           const entry& e = entries_[base + i];
-          index.emplace(out.substr(e.key_begin, e.key_end - e.key_begin), e.first);
+          index->emplace(out.substr(e.key_begin, e.key_end - e.key_begin), e.first);
         }
-      auto [it, inserted] = index.emplace(std::string(key), first);
+      }
+      auto [it, inserted] = index->emplace(std::string(key), first);
       if (!inserted) {
         first = it->second;
         duplicates = true;

@@ -25,7 +25,14 @@ class json_reader {
   static constexpr int max_depth = 200;  // jiter's recursion limit
 
   explicit json_reader(std::string_view in) noexcept
-      : begin_(in.data()), p_(in.data()), end_(in.data() + in.size()) {}
+      : begin_(in.data()),
+        p_(in.data()),
+        end_(in.data() + in.size()),
+        entries_(entry_stack()),
+        entries_base_(entries_.size()) {}
+  ~json_reader() { entries_.resize(entries_base_); }
+  json_reader(const json_reader&) = delete;
+  json_reader& operator=(const json_reader&) = delete;
 
   /// Skips JSON whitespace; returns the next byte or 0 at the end.
   char peek() noexcept {
@@ -37,11 +44,18 @@ class json_reader {
     ++p_;
     return true;
   }
-  bool at_end() noexcept { return peek() == 0; }
+  bool at_end() noexcept {
+    peek();
+    return p_ == end_;  // a NUL byte is input, not the end
+  }
+  std::size_t remaining() const noexcept { return static_cast<std::size_t>(end_ - p_); }
   json_kind next_kind() noexcept;
 
   /// Reads a string and appends its decoded UTF-8 text (no quotes) to out.
   bool read_string(std::string& out);
+  /// Reads an object key: a view of the input when it has no escapes (the common case),
+  /// else decoded into buf. key stays valid until buf changes.
+  bool read_key(std::string_view& key, std::string& buf);
   /// Reads any value and appends its canonical text to out. depth = nesting of the parent.
   bool read_value(std::string& out, int depth);
   /// Reads an object and appends its canonical text.
@@ -76,7 +90,14 @@ class json_reader {
   const char* end_;
   const char* error_ = nullptr;
   std::size_t error_offset_ = 0;
-  std::vector<entry> entries_;  // keys of every open object, innermost last
+  // Keys of every open object, innermost last. One stack per thread, reused across readers
+  // so that decoding does not allocate for it.
+  static std::vector<entry>& entry_stack() {
+    thread_local std::vector<entry> stack;
+    return stack;
+  }
+  std::vector<entry>& entries_;
+  std::size_t entries_base_;
 };
 
 }  // namespace neuromesh::protocol::detail

@@ -131,6 +131,11 @@ TEST(codec, leniency_table_matches_the_reference_decoder) {
        "error: payload: invalid JSON at offset 31: invalid UTF-8 in string"},
       {R"({"type":"TASK","x":{"a":1,}})",
        "error: invalid JSON at offset 26: expected a string key"},
+      {std::string_view("{\"type\":\"TASK\"}\0", 16),
+       "error: invalid JSON at offset 15: unexpected characters after the envelope"},
+      {"\xef\xbb\xbf{\"type\":\"TASK\"}", "error: invalid JSON at offset 0: expected a value"},
+      {"{\"type\":\"TASK\",\f\"v\":\"1\"}",
+       "error: invalid JSON at offset 15: expected a string key"},
   };
   for (const auto& r : rows) EXPECT_EQ(reencode(r.in), r.expect) << r.in;
 }

@@ -113,8 +113,56 @@ std::string encode_capabilities(const std::vector<std::string>& capabilities) {
   return out;
 }
 
+namespace {
+
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+// The common case — strings without escapes — read in place, without a JSON DOM; returns
+// false (and leaves the work to the full parser) at anything else.
+bool decode_plain(std::string_view text, std::vector<std::string>& out) {
+  std::size_t i = 0;
+  auto skip = [&] {
+    while (i < text.size() && is_space(text[i])) ++i;
+  };
+  skip();
+  if (i == text.size() || text[i++] != '[') return false;
+  skip();
+  if (i < text.size() && text[i] == ']') {
+    ++i;
+    skip();
+    return i == text.size();
+  }
+  for (;;) {
+    if (i == text.size() || text[i++] != '"') return false;
+    const std::size_t start = i;
+    while (i < text.size() && text[i] != '"') {
+      const auto c = static_cast<unsigned char>(text[i]);
+      if (c == '\\' || c < 0x20 || c >= 0x80) return false;  // escapes, controls, UTF-8
+      ++i;
+    }
+    if (i == text.size()) return false;
+    out.emplace_back(text.substr(start, i - start));
+    ++i;
+    skip();
+    if (i == text.size()) return false;
+    if (text[i] == ']') {
+      ++i;
+      skip();
+      return i == text.size();
+    }
+    if (text[i++] != ',') return false;
+    skip();
+  }
+}
+
+}  // namespace
+
 std::optional<std::vector<std::string>> decode_capabilities(std::string_view text) {
   if (text.empty()) return std::vector<std::string>{};
+  {
+    std::vector<std::string> plain;
+    if (decode_plain(text, plain)) return plain;
+  }
   boost::system::error_code ec;
   const auto value = boost::json::parse(text, ec);
   if (ec || !value.is_array()) return std::nullopt;

@@ -26,6 +26,15 @@ CREATE INDEX IF NOT EXISTS cosmonapse_neurons_status_idx
     ON cosmonapse_neurons (status);
 )";
 
+// neuromesh's one addition: a GIN index serving the @> capability filter (about 2 ms on
+// 10,000 records instead of a ~12 ms scan that evaluates @> on every row). Additive: the
+// Python store neither needs nor notices it. fastupdate = off because a pending list makes
+// the planner price the index above a scan until the next vacuum; capabilities change
+// only on REGISTER, so the slower insert path costs little.
+constexpr const char* capability_index_sql =
+    "CREATE INDEX IF NOT EXISTS cosmonapse_neurons_capabilities_idx "
+    "ON cosmonapse_neurons USING gin (capabilities) WITH (fastupdate = off)";
+
 constexpr const char* select_sql =
     "SELECT neuron_id, capabilities::text, version, status, last_heartbeat, registered_at "
     "FROM cosmonapse_neurons";
@@ -105,6 +114,7 @@ struct postgres_store::impl {
       if (!options.schema.empty())
         tx.exec("CREATE SCHEMA IF NOT EXISTS " + tx.quote_name(options.schema));
       tx.exec(schema_sql);
+      tx.exec(capability_index_sql);
       tx.commit();
       std::lock_guard lock(mutex);
       schema_ready = true;
@@ -123,9 +133,17 @@ struct postgres_store::impl {
     c->prepare("mark",
                "UPDATE cosmonapse_neurons SET status = 'deregistered' WHERE neuron_id = $1");
     c->prepare("get", std::string(select_sql) + " WHERE neuron_id = $1");
-    c->prepare("list", std::string(select_sql) +
-                           " WHERE ($1::boolean OR status <> 'deregistered') AND ($2::text IS NULL"
-                           " OR capabilities @> to_jsonb($2::text))");
+    // Two statements, so the filtered one has a plan that uses the GIN index.
+    c->prepare("list",
+               std::string(select_sql) + " WHERE ($1::boolean OR status <> 'deregistered')");
+    c->prepare("list_capability", std::string(select_sql) +
+                                      " WHERE ($1::boolean OR status <> 'deregistered') AND "
+                                      "capabilities @> to_jsonb($2::text)");
+    // Prepare now rather than on first use, so a connection the server closed meanwhile
+    // fails in exec_prepared (libpqxx 6.4 leaks one PGresult there, ~2 KiB per broken
+    // connection; tests/postgres_store_test.cc suppresses exactly that frame for LSan).
+    for (const char* name : {"upsert", "touch", "mark", "get", "list", "list_capability"})
+      c->prepare_now(name);
     return c;
   }
 
@@ -332,8 +350,9 @@ store_result<std::optional<neuron_record>> postgres_store::do_get(std::string_vi
 store_result<std::vector<neuron_record>> postgres_store::do_list(const list_options& options) {
   auto rows = impl_->run<pqxx::result>("list", [&](pqxx::connection& c) {
     pqxx::nontransaction tx(c);
-    return tx.exec_prepared("list", options.include_deregistered,
-                            options.capability ? options.capability->c_str() : nullptr);
+    if (options.capability)
+      return tx.exec_prepared("list_capability", options.include_deregistered, *options.capability);
+    return tx.exec_prepared("list", options.include_deregistered);
   });
   if (!rows) return rows.error();
   std::vector<neuron_record> out;

@@ -42,6 +42,14 @@ class statement {
 
   bool column_is_null(int i) { return sqlite3_column_type(stmt_, i) == SQLITE_NULL; }
   int column_int(int i) { return sqlite3_column_int(stmt_, i); }
+  /// Valid until the next step or reset of this statement.
+  std::string_view column_view(int i) {
+    const auto* p = sqlite3_column_text(stmt_, i);
+    return p == nullptr
+               ? std::string_view()
+               : std::string_view(reinterpret_cast<const char*>(p),
+                                  static_cast<std::size_t>(sqlite3_column_bytes(stmt_, i)));
+  }
   std::string column_text(int i) {
     const auto* p = sqlite3_column_text(stmt_, i);
     return p == nullptr ? std::string()

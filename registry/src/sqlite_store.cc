@@ -219,6 +219,10 @@ store_result<void> sqlite_store::impl::open() {
     if ((rc = exec(options.fsync_every_commit ? "PRAGMA synchronous=FULL"
                                               : "PRAGMA synchronous=NORMAL")) != SQLITE_OK)
       return fail(rc, "setting synchronous");
+    // A registry of tens of thousands of records fits in memory: a larger page cache and
+    // memory-mapped reads keep list() from re-reading pages through read(2) on every call.
+    exec("PRAGMA cache_size = -32768");
+    exec("PRAGMA mmap_size = 268435456");
     if (auto m = migrate(); !m) return m;
   } else {
     detail::statement s;
@@ -240,10 +244,13 @@ store_result<void> sqlite_store::impl::open() {
       {&touch, touch_sql},
       {&mark, mark_sql},
       {&get, select + " WHERE neuron_id = ?1"},
-      // json_each gives exact JSON membership whatever escaping the writer used.
-      {&list, select + " WHERE (?1 OR status != 'deregistered') AND (?2 IS NULL OR ("
-                       "json_valid(capabilities) AND EXISTS (SELECT 1 FROM "
-                       "json_each(neurons.capabilities) AS c WHERE c.value = ?2)))"},
+      // The capability filter is a substring pre-filter that never misses: a row holding the
+      // capability contains it quoted as Python writes it (?3), or verbatim (?2), or has some
+      // escape (a backslash) — do_list() then checks membership exactly on decoded rows.
+      // (json_each() is exact too, but parses every row's JSON: 4x slower on 10,000 rows.)
+      {&list, select + " WHERE (?2 IS NULL OR instr(capabilities, ?2) > 0 OR "
+                       "instr(capabilities, ?3) > 0 OR instr(capabilities, '\\') > 0) AND "
+                       "(?1 OR status != 'deregistered')"},
   };
   for (auto& [s, sql] : statements) {
     if ((rc = s->prepare(db, sql.c_str())) != SQLITE_OK) return fail(rc, "preparing statements");
@@ -280,7 +287,7 @@ store_result<void> sqlite_store::impl::migrate() {
 store_result<neuron_record> sqlite_store::impl::read_row(detail::statement& s) {
   neuron_record r;
   r.neuron_id = s.column_text(0);
-  auto caps = detail::decode_capabilities(s.column_text(1));
+  auto caps = detail::decode_capabilities(s.column_view(1));
   if (!caps) {
     ++failures;
     return store_error{errc::bad_record, where() + ": neuron '" + r.neuron_id +
@@ -292,7 +299,7 @@ store_result<neuron_record> sqlite_store::impl::read_row(detail::statement& s) {
   r.status = s.column_is_null(3) ? std::string(status::registered) : s.column_text(3);
   auto timestamp = [&](int col, const char* name) -> store_result<std::optional<time_point>> {
     if (s.column_is_null(col)) return std::optional<time_point>{};
-    auto tp = parse_iso8601(s.column_text(col));
+    auto tp = parse_iso8601(s.column_view(col));
     if (!tp) {
       ++failures;
       return store_error{errc::bad_record,
@@ -408,14 +415,31 @@ store_result<std::vector<neuron_record>> sqlite_store::do_list(const list_option
     if (impl_->db == nullptr) return impl_->not_connected();
     auto& s = impl_->list;
     detail::reset_guard guard(s);
+    std::string verbatim, python;
     s.bind_int(1, options.include_deregistered ? 1 : 0);
-    options.capability ? s.bind_text(2, *options.capability) : s.bind_null(2);
+    if (options.capability) {
+      verbatim = '"' + *options.capability + '"';
+      python = detail::encode_capabilities({*options.capability});
+      python = python.substr(1, python.size() - 2);  // the element without [ ]
+      s.bind_text(2, verbatim);
+      // Plain ASCII names are spelled the same both ways: skip the second scan.
+      python == verbatim ? s.bind_null(3) : s.bind_text(3, python);
+    } else {
+      s.bind_null(2);
+      s.bind_null(3);
+    }
     for (;;) {
       const int rc = impl_->step(s);
       if (rc == SQLITE_DONE) break;
       if (rc != SQLITE_ROW) return impl_->fail(rc, "list");
       auto r = impl_->read_row(s);
-      if (!r) return r.error();
+      if (!r) {
+        // A row that cannot be decoded cannot hold the capability asked for; without a
+        // filter it is reported.
+        if (options.capability) continue;
+        return r.error();
+      }
+      if (options.capability && !r->has_capability(*options.capability)) continue;
       out.push_back(std::move(*r));
     }
   }

@@ -29,6 +29,17 @@ struct envelope_options {
   raw_object meta{};
 };
 
+/// Any type with a ready payload: fresh id, trace from e (or new), ts now. Builder rules
+/// (check_builder_rules) are applied, so a RECALL/IMPRINT payload is checked too.
+signal make_signal(signal_type type, raw_object payload, envelope_options e = {});
+
+/// §1.6 builder validation for any payload: RECALL needs directed.id or .type and recall_mode
+/// in {first, merge, all}; IMPRINT needs op in {add, append, merge, upsert, delete},
+/// directed.id or .type, and merge_key for merge/upsert. Throws std::invalid_argument naming
+/// the field.
+void check_builder_rules(signal_type type, const raw_object& payload,
+                         const std::optional<protocol::directed>& d);
+
 /// A reply to src (§1.7): fresh id, same trace, parent_id = src.id, directed = the given one or
 /// a copy of src's.
 signal reply(const signal& src, signal_type type, raw_object payload = {},

@@ -1,0 +1,58 @@
+#pragma once
+// Transport-free request and response: the service maps one to the other without I/O, so
+// every route is unit-tested without a socket. The server fills a request from Beast and
+// writes the response back; the body is shared so a cached view (the ~560 KB grouped
+// /tools list) goes out without a copy.
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace neuromesh::catalog {
+
+enum class http_method { get, head, post, put, patch, delete_, options, other };
+
+struct request {
+  http_method method = http_method::get;
+  std::string target;                  ///< raw path and query, as sent
+  std::optional<std::string> body;     ///< nullopt when the request carried no body
+  std::optional<std::string> api_key;  ///< X-API-Key header when present
+  std::string client;                  ///< peer address (rate-limit key)
+};
+
+/// A store write a response must wait for before it is sent: the SQLite store commits
+/// concurrent heartbeats in one transaction, and a heartbeat is acknowledged only once its
+/// transaction committed. Thread-safe; completes exactly once.
+class pending_write {
+ public:
+  /// Calls fn(ok) when the write is durable (ok) or failed; at once if already settled.
+  /// fn runs on the thread that completes the write: keep it short, post onward.
+  void on_done(std::function<void(bool ok)> fn);
+  void complete(bool ok);
+  /// Settled, and how (for callers that can check without waiting).
+  bool settled() const;
+  bool ok() const;
+
+ private:
+  mutable std::mutex mu_;
+  bool settled_ = false;
+  bool ok_ = false;
+  std::function<void(bool)> fn_;
+};
+
+struct response {
+  unsigned status = 200;
+  std::string content_type = "application/json";
+  std::shared_ptr<const std::string> body;
+  std::vector<std::pair<std::string, std::string>> headers;  ///< Retry-After, Allow, ...
+  /// Set when the response may go out only after this write commits (else 503).
+  std::shared_ptr<pending_write> pending;
+
+  const std::string& text() const;  ///< body or "" when none
+};
+
+}  // namespace neuromesh::catalog

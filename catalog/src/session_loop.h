@@ -1,0 +1,126 @@
+#pragma once
+// The request loop shared by plain and TLS sessions (a template over the stream type).
+
+#include "session.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http.hpp>
+
+#include <array>
+
+namespace neuromesh::catalog::detail {
+
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+namespace asio = boost::asio;
+
+/// Adds the session to the server's set for its lifetime (the phased stop walks it).
+class session_registration {
+ public:
+  session_registration(server_shared& shared, std::shared_ptr<session_handle> handle)
+      : shared_(shared), handle_(std::move(handle)) {
+    std::lock_guard lock(shared_.sessions_mu);
+    shared_.sessions.insert(handle_);
+  }
+  ~session_registration() {
+    handle_->closed = true;
+    handle_->stream = nullptr;
+    std::lock_guard lock(shared_.sessions_mu);
+    shared_.sessions.erase(handle_);
+  }
+  session_registration(const session_registration&) = delete;
+  session_registration& operator=(const session_registration&) = delete;
+
+ private:
+  server_shared& shared_;
+  std::shared_ptr<session_handle> handle_;
+};
+
+inline std::string peer_address(const asio::ip::tcp::socket& socket) {
+  beast::error_code ec;
+  auto ep = socket.remote_endpoint(ec);
+  return ec ? std::string("unknown") : ep.address().to_string();
+}
+
+http_method to_method(http::verb v) noexcept;
+
+/// Writes the status line and headers of r into out (reused per connection, so steady
+/// state allocates nothing); the body goes out as a second buffer, straight from the
+/// shared (often cached) string.
+void wire_header(std::string& out, const response& r, unsigned version, bool keep_alive);
+
+template <class Stream>
+asio::awaitable<beast::error_code> write_response(Stream& stream, std::string& header,
+                                                  const response& r, unsigned version,
+                                                  bool keep_alive, bool head) {
+  wire_header(header, r, version, keep_alive);
+  const auto& body = r.text();
+  std::array<asio::const_buffer, 2> buffers{asio::buffer(header),
+                                            asio::buffer(body.data(), head ? 0 : body.size())};
+  auto [ec, n] = co_await asio::async_write(stream, buffers, asio::as_tuple(asio::use_awaitable));
+  (void)n;
+  co_return ec;
+}
+
+/// Suspends until the write settles; true when it is durable.
+inline asio::awaitable<bool> await_durable(std::shared_ptr<pending_write> pending) {
+  return asio::async_initiate<const asio::use_awaitable_t<>&, void(bool)>(
+      [pending](auto handler) {
+        auto ex = asio::get_associated_executor(handler);
+        auto h = std::make_shared<decltype(handler)>(std::move(handler));
+        pending->on_done(
+            [h, ex](bool ok) { asio::post(ex, [h, ok]() mutable { std::move (*h)(ok); }); });
+      },
+      asio::use_awaitable);
+}
+
+template <class Stream>
+asio::awaitable<void> serve_requests(Stream& stream, beast::flat_buffer& buffer,
+                                     server_shared& shared, session_handle& handle,
+                                     std::string client) {
+  const auto& opts = shared.options;
+  std::string header;
+  for (;;) {
+    handle.busy = false;
+    if (shared.stopping.load()) co_return;
+    http::request_parser<http::string_body> parser;
+    parser.body_limit(opts.max_body);
+    parser.header_limit(16 * 1024);
+    beast::get_lowest_layer(stream).expires_after(opts.idle_timeout);
+    auto [ec, n] =
+        co_await http::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+    (void)n;
+    if (ec == http::error::body_limit) {
+      // The rest of the body is unread: answer 413 and close the connection.
+      handle.busy = true;
+      request head;
+      head.method = to_method(parser.get().method());
+      head.target = std::string(parser.get().target());
+      auto r = shared.service.reject_too_large(head);
+      co_await write_response(stream, header, r, parser.get().version(), false, false);
+      co_return;
+    }
+    if (ec) co_return;  // end of stream, idle timeout, reset, cancelled by the stop
+    handle.busy = true;
+    auto& msg = parser.get();
+    request req;
+    req.method = to_method(msg.method());
+    req.target = std::string(msg.target());
+    if (!msg.body().empty()) req.body = std::move(msg.body());
+    if (auto it = msg.find("X-API-Key"); it != msg.end()) req.api_key = std::string(it->value());
+    req.client = client;
+    response r = shared.service.handle(req);
+    if (r.pending && !co_await await_durable(r.pending)) r = shared.service.write_failed(req);
+    bool keep_alive = msg.keep_alive() && !shared.stopping.load();
+    beast::get_lowest_layer(stream).expires_after(opts.idle_timeout);
+    auto wec = co_await write_response(stream, header, r, msg.version(), keep_alive,
+                                       msg.method() == http::verb::head);
+    if (wec || !keep_alive) co_return;
+  }
+}
+
+}  // namespace neuromesh::catalog::detail
