@@ -1,6 +1,6 @@
 // neuromesh registry serve: the runspec-registry compatible HTTP catalog (catalog layer).
 // The top-level `registry` command belongs to registry.cc; this file only adds `serve`
-// to it, creating the parent when it does not exist yet (either registers first).
+// to it through registry_command() (either file may register first).
 #include "command.h"
 #include "neuromesh/catalog/instance_store.h"
 #include "neuromesh/catalog/neurons.h"
@@ -8,6 +8,7 @@
 #include "neuromesh/catalog/service.h"
 #include "neuromesh/catalog/store_url.h"
 #include "neuromesh/registry/store_url.h"
+#include "registry_command.h"
 
 #include <boost/asio/ip/address.hpp>
 #include <spdlog/spdlog.h>
@@ -166,15 +167,8 @@ void run_serve(const serve_options& o) {
   }
 }
 
-CLI::App& registry_parent(CLI::App& root) {
-  for (auto* sub : root.get_subcommands({})) {
-    if (sub->get_name() == "registry") return *sub;
-  }
-  return *root.add_subcommand("registry", "Neuron registry and the HTTP catalog");
-}
-
 void add_registry_serve(CLI::App& root) {
-  auto& parent = registry_parent(root);
+  auto& parent = cli::registry_command(root);
   auto o = std::make_shared<serve_options>();
   auto* cmd = parent.add_subcommand(
       "serve", "Serve the runspec-registry compatible HTTP catalog of instances and tools");
