@@ -14,9 +14,7 @@ pkg_check_modules(xxhash REQUIRED IMPORTED_TARGET libxxhash)
 pkg_check_modules(hiredis REQUIRED IMPORTED_TARGET hiredis)
 pkg_check_modules(pqxx REQUIRED IMPORTED_TARGET libpqxx)
 pkg_check_modules(sodium REQUIRED IMPORTED_TARGET libsodium)
+# libnats ships no usable imported target; layers link ${NATS_LIBRARY} by path (an interface
+# target of ours could not join the install export set).
 find_library(NATS_LIBRARY nats REQUIRED)
 find_path(NATS_INCLUDE_DIR nats/nats.h REQUIRED)
-add_library(neuromesh_nats INTERFACE)
-target_link_libraries(neuromesh_nats INTERFACE ${NATS_LIBRARY})
-target_include_directories(neuromesh_nats INTERFACE ${NATS_INCLUDE_DIR})
-add_library(neuromesh::nats ALIAS neuromesh_nats)
