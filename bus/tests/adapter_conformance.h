@@ -5,6 +5,7 @@
 
 #include "neuromesh/bus/net.h"
 #include "neuromesh/bus/producer_nonce.h"
+#include "poll_all.h"
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -34,18 +35,9 @@ class adapter_conformance : public ::testing::TestWithParam<backend> {
     return b.build();
   }
   static std::vector<event> read_all(net& node, std::size_t limit = 64) {
-    std::vector<event> out;
     poll_request req;
     req.limit = limit;
-    for (;;) {
-      auto r = node.poll(req);
-      EXPECT_TRUE(r) << r.error().message();
-      if (!r) break;
-      for (auto& e : r->events) out.push_back(std::move(e));
-      req.cursor = r->next_cursor;
-      if (!r->has_more) break;
-    }
-    return out;
+    return poll_all(node, req);
   }
 };
 

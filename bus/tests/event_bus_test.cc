@@ -3,6 +3,7 @@
 #include "neuromesh/bus/error.h"
 #include "neuromesh/bus/memory_adapter.h"
 #include "neuromesh/testing/testing.h"
+#include "poll_all.h"
 #include "test_adapters.h"
 
 #include <boost/json/parse.hpp>
@@ -17,6 +18,7 @@ namespace neuromesh::bus {
 namespace {
 
 using namespace std::chrono_literals;
+using test::poll_all;
 
 bus_config small(std::uint16_t shards = 4) {
   bus_config c;
@@ -29,19 +31,6 @@ bus_config small(std::uint16_t shards = 4) {
 raw_event ev(int i, std::string_view key = "k") {
   return raw_event::copy_of(R"({"key":")" + std::string(key) + R"(","i":)" + std::to_string(i) +
                             "}");
-}
-
-std::vector<event> poll_all(event_bus& bus, poll_request req = {}) {
-  std::vector<event> out;
-  for (;;) {
-    auto r = bus.poll(req);
-    EXPECT_TRUE(r) << r.error().message();
-    if (!r) break;
-    for (auto& e : r->events) out.push_back(std::move(e));
-    req.cursor = r->next_cursor;
-    if (!r->has_more) break;
-  }
-  return out;
 }
 
 TEST(event_bus, delivers_every_event_to_poll_after_flush) {
