@@ -1,6 +1,5 @@
+# find_package(neuromesh): imported targets neuromesh::<layer> and the umbrella
+# neuromesh::neuromesh, each carrying its own dependencies.
 include(CMakeFindDependencyMacro)
-find_dependency(Threads)
-find_dependency(Boost 1.81 COMPONENTS json system)
-find_dependency(fmt)
-find_dependency(spdlog)
+include(${CMAKE_CURRENT_LIST_DIR}/neuromesh-deps.cmake)
 include(${CMAKE_CURRENT_LIST_DIR}/neuromesh-targets.cmake)

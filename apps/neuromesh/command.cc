@@ -1,6 +1,7 @@
 #include "command.h"
 
 #include <algorithm>
+#include <map>
 #include <vector>
 
 namespace neuromesh::cli {
@@ -19,6 +20,17 @@ std::vector<entry>& entries() {
 
 int exit_code_ = 0;
 
+// Root --help groups commands as the reference CLI does (build, run, observe, shell).
+std::string group_of(const std::string& name) {
+  static const std::map<std::string, std::string> groups{
+      {"init", "Build"},    {"signal", "Build"},     {"schema", "Build"},
+      {"tail", "Observe"},  {"registry", "Observe"}, {"validate", "Observe"},
+      {"bench", "Observe"}, {"completion", "Shell"},
+  };
+  auto it = groups.find(name);
+  return it == groups.end() ? "Run" : it->second;
+}
+
 }  // namespace
 
 registrar::registrar(std::string name, int order, command_factory factory) {
@@ -30,6 +42,8 @@ void add_all_commands(CLI::App& root) {
   std::stable_sort(all.begin(), all.end(),
                    [](const entry& a, const entry& b) { return a.order < b.order; });
   for (auto& e : all) e.factory(root);
+  for (CLI::App* sub : root.get_subcommands([](const CLI::App*) { return true; }))
+    sub->group(group_of(sub->get_name()));
 }
 
 void set_exit_code(int code) { exit_code_ = std::max(exit_code_, code); }
