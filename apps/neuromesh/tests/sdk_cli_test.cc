@@ -21,15 +21,20 @@ struct run_result {
   std::string out;
 };
 
-// Runs the binary with args (shell-quoted), stderr merged into the output.
-run_result run(const std::string& args) {
-  std::string cmd = std::string(NEUROMESH_CLI_PATH) + " " + args + " 2>&1";
+// Runs a shell command line, stderr merged into the output.
+run_result shell(const std::string& command_line) {
+  std::string cmd = command_line + " 2>&1";
   FILE* p = popen(cmd.c_str(), "r");
   std::string out;
   char buf[4096];
   while (std::size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
   int status = pclose(p);
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+// Runs the binary with args (shell-quoted).
+run_result run(const std::string& args) {
+  return shell(std::string(NEUROMESH_CLI_PATH) + " " + args);
 }
 
 std::string slurp(const fs::path& path) {
@@ -97,10 +102,10 @@ TEST(completion, bash_script_completes_a_nested_command_in_a_real_shell) {
   auto script = fs::path(::testing::TempDir()) / "neuromesh_completion.bash";
   ASSERT_EQ(run("completion bash > " + script.string()).code, 0);
   // Simulate `neuromesh synapse st<TAB>` and `neuromesh init --fo<TAB>` in bash.
-  auto r = run("bash -c 'source " + script.string() +
-               "; COMP_WORDS=(neuromesh synapse st); COMP_CWORD=2; _neuromesh; echo "
-               "\"${COMPREPLY[*]}\"; COMP_WORDS=(neuromesh init x --fo); COMP_CWORD=3; "
-               "_neuromesh; echo \"${COMPREPLY[*]}\"'");
+  auto r = shell("bash -c 'source " + script.string() +
+                 "; COMP_WORDS=(neuromesh synapse st); COMP_CWORD=2; _neuromesh; echo "
+                 "\"${COMPREPLY[*]}\"; COMP_WORDS=(neuromesh init x --fo); COMP_CWORD=3; "
+                 "_neuromesh; echo \"${COMPREPLY[*]}\"'");
   EXPECT_EQ(r.out, "start stop\n--force\n");
 }
 
