@@ -7,12 +7,6 @@ namespace neuromesh::cortex::detail {
 fold_core::fold_core(std::shared_ptr<redex_file> file, std::uint64_t from, apply_fn apply)
     : file_(std::move(file)), apply_(std::move(apply)), tail_(file_->tail(from)), position_(from) {
   pump();
-  follower_ = std::thread(&fold_core::follow, this);
-}
-
-fold_core::~fold_core() {
-  stop_.store(true);
-  follower_.join();
 }
 
 std::size_t fold_core::pump() {
@@ -38,23 +32,12 @@ bool fold_core::wait_for_seq(std::uint64_t seq, std::chrono::nanoseconds timeout
   auto deadline = std::chrono::steady_clock::now() +
                   std::chrono::duration_cast<std::chrono::steady_clock::duration>(timeout);
   for (;;) {
-    auto epoch = changed.epoch();
-    pump();
+    catch_up();
     if (position() > seq) return true;
-    if (file_->closed() && file_->next_seq() <= seq) return false;
-    if (!changed.wait_until(epoch, deadline)) return position() > seq;
-  }
-}
-
-void fold_core::follow() {
-  // Sleeps on the file's append notifier; the bounded wait only lets it notice stop_.
-  while (!stop_.load()) {
-    auto seen = position();
-    if (file_->wait_for_append(seen,
-                               std::chrono::steady_clock::now() + std::chrono::milliseconds(50)))
-      pump();
-    else if (file_->closed())
-      return;
+    if (!file_->wait_for_append(position(), deadline)) {
+      catch_up();
+      return position() > seq;
+    }
   }
 }
 

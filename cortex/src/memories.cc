@@ -104,11 +104,13 @@ class memories_core {
   }
 
   bool exists(memory_id id) const {
+    fold->catch_up();
     std::shared_lock lk(fold->state_mu);
     return index.count(id) != 0;
   }
 
   std::vector<memory> find_many(const memory_filter& f) const {
+    fold->catch_up();
     std::shared_lock lk(fold->state_mu);
     std::vector<const memory*> hits;
     for (const auto& m : items)
@@ -242,6 +244,7 @@ bool memories_adapter::wait_for_seq(std::uint64_t seq, std::chrono::nanoseconds 
 }
 
 std::optional<memory> memories_adapter::find_unique(memory_id id) const {
+  core_->fold->catch_up();
   std::shared_lock lk(core_->fold->state_mu);
   auto it = core_->index.find(id);
   if (it == core_->index.end()) return std::nullopt;
@@ -253,6 +256,7 @@ std::vector<memory> memories_adapter::find_many(const memory_filter& f) const {
 }
 
 std::size_t memories_adapter::count_where(const memory_filter& f) const {
+  core_->fold->catch_up();
   std::shared_lock lk(core_->fold->state_mu);
   std::size_t n = 0;
   for (const auto& m : core_->items) n += f.matches(m);
@@ -260,6 +264,7 @@ std::size_t memories_adapter::count_where(const memory_filter& f) const {
 }
 
 std::size_t memories_adapter::count() const {
+  core_->fold->catch_up();
   std::shared_lock lk(core_->fold->state_mu);
   return core_->items.size();
 }
@@ -280,6 +285,7 @@ std::uint64_t memories_adapter::fold_errors() const noexcept { return core_->fol
 redex_file& memories_adapter::log() const noexcept { return core_->fold->file(); }
 
 std::string memories_adapter::encode_state() const {
+  core_->fold->catch_up();
   std::shared_lock lk(core_->fold->state_mu);
   detail::event_writer w(0, 0, 0);
   w.u64(core_->fold->position()).u64(core_->items.size());

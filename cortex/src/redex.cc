@@ -1,9 +1,13 @@
 #include "neuromesh/cortex/redex.h"
 
 #include "file_state.h"
+#include "le.h"
 #include "neuromesh/cortex/errc.h"
+#include "neuromesh/cortex/index_record.h"
 
 #include <fmt/format.h>
+
+#include <set>
 
 namespace neuromesh::cortex {
 
@@ -13,6 +17,25 @@ redex::~redex() { close_all(); }
 
 std::filesystem::path redex::file_dir(const std::filesystem::path& base, const channel_name& name) {
   return base / name.str();
+}
+
+std::vector<redex_event> redex::read_files(const std::filesystem::path& base,
+                                           const channel_name& name, std::uint64_t from) {
+  auto dir = file_dir(base, name);
+  if (!std::filesystem::exists(dir / "idx"))
+    throw redex_error(errc::not_found,
+                      fmt::format("redex: no log \"{}\" in {}", name.str(), base.string()));
+  auto rec = detail::recover_files(dir, false);
+  std::set<std::uint64_t> deleted;
+  for (const auto& r : rec.records)
+    if ((r.flags & index_record::flag_tombstone) && r.payload.size() == 8)
+      deleted.insert(detail::get_u64(r.payload.data()));
+  std::vector<redex_event> out;
+  for (auto& r : rec.records) {
+    if (r.seq < from || (r.flags & index_record::flag_tombstone) || deleted.count(r.seq)) continue;
+    out.push_back({r.seq, r.ts_ns, std::move(r.payload), false});
+  }
+  return out;
 }
 
 std::shared_ptr<redex_file> redex::open_file(const channel_name& name,

@@ -97,6 +97,16 @@ bool redex_file::wait_for_append(std::uint64_t seen_next,
   }
 }
 
+boost::asio::awaitable<bool> redex_file::async_wait_for_append(std::uint64_t seen_next) const {
+  auto f = f_;
+  for (;;) {
+    auto epoch = f->appended.epoch();
+    if (f->next_seq() > seen_next) co_return true;
+    if (f->closed()) co_return false;
+    if (!co_await f->appended.async_wait(epoch)) co_return false;
+  }
+}
+
 // --- fsync policy -----------------------------------------------------------------------
 
 boost::system::result<fsync_policy> fsync_policy::parse(std::string_view t) {

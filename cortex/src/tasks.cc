@@ -88,6 +88,7 @@ class tasks_core {
   }
 
   std::vector<task> find_many(const task_filter& f) const {
+    fold->catch_up();
     std::shared_lock lk(fold->state_mu);
     std::vector<const task*> hits;
     for (const auto& t : items)
@@ -216,6 +217,7 @@ bool tasks_adapter::wait_for_seq(std::uint64_t seq, std::chrono::nanoseconds tim
 }
 
 std::optional<task> tasks_adapter::find_unique(task_id id) const {
+  core_->fold->catch_up();
   std::shared_lock lk(core_->fold->state_mu);
   auto it = core_->index.find(id);
   if (it == core_->index.end()) return std::nullopt;
@@ -227,6 +229,7 @@ std::vector<task> tasks_adapter::find_many(const task_filter& f) const {
 }
 
 std::size_t tasks_adapter::count_where(const task_filter& f) const {
+  core_->fold->catch_up();
   std::shared_lock lk(core_->fold->state_mu);
   std::size_t n = 0;
   for (const auto& t : core_->items) n += f.matches(t);
@@ -234,6 +237,7 @@ std::size_t tasks_adapter::count_where(const task_filter& f) const {
 }
 
 std::size_t tasks_adapter::count() const {
+  core_->fold->catch_up();
   std::shared_lock lk(core_->fold->state_mu);
   return core_->items.size();
 }
@@ -255,6 +259,7 @@ std::uint64_t tasks_adapter::fold_errors() const noexcept { return core_->fold->
 redex_file& tasks_adapter::log() const noexcept { return core_->fold->file(); }
 
 std::string tasks_adapter::encode_state() const {
+  core_->fold->catch_up();
   std::shared_lock lk(core_->fold->state_mu);
   detail::event_writer w(0, 0, 0);
   w.u64(core_->fold->position()).u64(core_->items.size());

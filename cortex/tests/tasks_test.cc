@@ -122,17 +122,40 @@ TEST(tasks, the_fold_equals_a_replay_from_zero) {
   EXPECT_GT(live.size(), 0u);
 }
 
-TEST(tasks, records_appended_by_another_writer_are_folded_by_the_follower) {
+TEST(tasks, records_appended_by_another_writer_are_folded_before_the_next_query) {
   fixture f;
   auto& log = f.db.tasks().log();
   auto ev = detail::event_writer(0x01, 9, 123).u64(77).str("from elsewhere").finish();
   auto seq = log.append(ev);
   ASSERT_TRUE(seq);
-  ASSERT_TRUE(f.db.tasks().wait_for_seq(*seq, 10s));
   auto t = f.db.tasks().find_unique(77);
   ASSERT_TRUE(t);
   EXPECT_EQ(t->title, "from elsewhere");
   EXPECT_EQ(t->created_ns, 123u);
+  EXPECT_EQ(f.db.tasks().position(), *seq + 1);
+}
+
+TEST(tasks, wait_for_seq_waits_for_a_record_another_thread_appends) {
+  fixture f;
+  auto& log = f.db.tasks().log();
+  EXPECT_FALSE(f.db.tasks().wait_for_seq(0, 1ms));
+  std::thread writer(
+      [&] { (void)log.append(detail::event_writer(0x01, 9, 1).u64(8).str("late").finish()); });
+  EXPECT_TRUE(f.db.tasks().wait_for_seq(0, 10s));
+  writer.join();
+  EXPECT_TRUE(f.db.tasks().find_unique(8));
+}
+
+TEST(tasks, a_watch_sees_records_another_writer_appends) {
+  fixture f;
+  auto [snap, w] = f.db.tasks().snapshot_and_watch({});
+  std::thread writer([&] {
+    (void)f.db.tasks().log().append(detail::event_writer(0x01, 9, 1).u64(3).str("x").finish());
+  });
+  auto n = w.next(10s);
+  writer.join();
+  ASSERT_TRUE(n);
+  EXPECT_EQ(n->size(), 1u);
 }
 
 TEST(tasks, undecodable_events_are_skipped_and_counted) {

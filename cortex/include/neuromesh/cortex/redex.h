@@ -54,6 +54,14 @@ class redex {
   static std::filesystem::path file_dir(const std::filesystem::path& base,
                                         const channel_name& name);
 
+  /// Reads a persistent log straight from its files without opening it for writing or
+  /// repairing anything, so it is safe while another process appends: the live records
+  /// (deleted ones and tombstones left out) with seq >= from, stopping before a torn or
+  /// still-incomplete tail. Throws redex_error(errc::not_found) when the log does not exist
+  /// and errc::corrupt as open_file does.
+  static std::vector<redex_event> read_files(const std::filesystem::path& base,
+                                             const channel_name& name, std::uint64_t from = 0);
+
  private:
   std::optional<std::filesystem::path> dir_;
   mutable std::mutex mu_;

@@ -137,6 +137,9 @@ class redex_file {
   /// there is something new. For fold drivers that read through their own cursor.
   bool wait_for_append(std::uint64_t seen_next,
                        std::chrono::steady_clock::time_point deadline) const;
+  /// The coroutine form: true when next_seq() > seen_next, false when the file closed first
+  /// or the coroutine was cancelled. Same executor rules as redex_tail::async_next().
+  boost::asio::awaitable<bool> async_wait_for_append(std::uint64_t seen_next) const;
 
  private:
   friend class redex;

@@ -10,8 +10,9 @@
 //   auto next = w.next(1s);                               // the filtered set, when it changes
 //
 // Thread-safety: every member may be called from any thread. Writes append and fold at once
-// (the write is visible to queries when it returns); a follower thread folds records other
-// writers append. A tasks_watch is used by one thread or coroutine at a time.
+// (the write is visible to queries when it returns); records other writers append to the
+// channel are folded by the next query, wait or watch (the fold has no thread of its own).
+// A tasks_watch is used by one thread or coroutine at a time.
 
 #include "neuromesh/cortex/errc.h"
 #include "neuromesh/cortex/redex_file.h"
