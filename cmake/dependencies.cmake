@@ -14,6 +14,7 @@ pkg_check_modules(xxhash REQUIRED IMPORTED_TARGET libxxhash)
 pkg_check_modules(hiredis REQUIRED IMPORTED_TARGET hiredis)
 pkg_check_modules(pqxx REQUIRED IMPORTED_TARGET libpqxx)
 pkg_check_modules(sodium REQUIRED IMPORTED_TARGET libsodium)
+pkg_check_modules(b2 REQUIRED IMPORTED_TARGET libb2)
 # libnats ships no usable imported target; layers link ${NATS_LIBRARY} by path (an interface
 # target of ours could not join the install export set).
 find_library(NATS_LIBRARY nats REQUIRED)
