@@ -157,11 +157,15 @@ struct node::impl {
                               clock::time_point now) {
     auto it = p.streams.find(id);
     if (it != p.streams.end()) return it->second;
-    if (p.streams.size() >= config.max_streams) {
-      auto lru = p.streams.begin();
-      for (auto i = p.streams.begin(); i != p.streams.end(); ++i)
-        if (i->second.last_activity < lru->second.last_activity) lru = i;
-      p.streams.erase(lru);
+    std::size_t total = 0;
+    for (auto& [pid, peer] : peers) total += peer.streams.size();
+    if (total >= config.max_streams) {  // the cap is per node: evict the least recently used
+      peer_state* owner = nullptr;
+      std::map<std::uint64_t, stream_state>::iterator lru;
+      for (auto& [pid, peer] : peers)
+        for (auto i = peer.streams.begin(); i != peer.streams.end(); ++i)
+          if (!owner || i->second.last_activity < lru->second.last_activity) owner = &peer, lru = i;
+      if (owner) owner->streams.erase(lru);
       ++counters.streams_evicted_cap;
     }
     return p.streams.try_emplace(id, c, now).first->second;

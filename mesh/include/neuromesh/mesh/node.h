@@ -56,7 +56,7 @@ struct node_config {
   /// How long connect() waits for msg2 (msg1 is resent every 250 ms meanwhile).
   std::chrono::milliseconds handshake_timeout{5000};
   std::chrono::milliseconds stream_idle_timeout{std::chrono::minutes(5)};
-  /// Streams per peer session before the least recently used one is evicted (Net: 4,096).
+  /// Streams per node (all peers) before the least recently used one is evicted (Net: 4,096).
   std::size_t max_streams = 4096;
   /// Config of streams a peer opens toward us (the RELIABLE flag picks the mode).
   stream_config inbound_stream{};
