@@ -25,6 +25,6 @@ set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "Native agent mesh: Cosmonapse wire protoc
 set(CPACK_DEBIAN_PACKAGE_SECTION devel)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_DEPENDS
-  "libboost1.81-dev, libboost-json1.81-dev, libboost-system1.81-dev, libfmt-dev, libspdlog-dev, libssl-dev, libsqlite3-dev, libpqxx-dev, libnats-dev, libhiredis-dev, libxxhash-dev, libsodium-dev, pkg-config")
+  "libboost1.81-dev, libboost-json1.81-dev, libboost-system1.81-dev, libfmt-dev, libspdlog-dev, libssl-dev, libsqlite3-dev, libpqxx-dev, libnats-dev, libhiredis-dev, libxxhash-dev, libsodium-dev, libb2-dev, pkg-config")
 set(CPACK_GENERATOR DEB)
 include(CPack)

@@ -13,6 +13,7 @@ pkg_check_modules(xxhash REQUIRED IMPORTED_TARGET libxxhash)
 pkg_check_modules(hiredis REQUIRED IMPORTED_TARGET hiredis)
 pkg_check_modules(pqxx REQUIRED IMPORTED_TARGET libpqxx)
 pkg_check_modules(sodium REQUIRED IMPORTED_TARGET libsodium)
+pkg_check_modules(b2 REQUIRED IMPORTED_TARGET libb2)
 # libnats ships no CMake package usable here: an imported target of our own, recreated by the
 # installed config, so no absolute path is written into the exported targets.
 if(NOT TARGET neuromesh_deps::nats)
