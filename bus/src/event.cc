@@ -19,6 +19,10 @@ boost::system::result<boost::json::value> event::json() const {
 }
 
 void append_dedup_id(const batch& b, std::size_t i, std::string& out) {
+  if (auto own = b.events[i].payload.dedup_id(); !own.empty()) {
+    out.append(own);
+    return;
+  }
   fmt::format_to(std::back_inserter(out), "{:x}:{}:{}:{}", b.process_nonce, b.shard_id,
                  b.sequence_start, i);
 }

@@ -6,6 +6,7 @@
 #include "neuromesh/bus/memory_adapter.h"
 #include "neuromesh/bus/producer_nonce.h"
 #include "notifier.h"
+#include "sequence_lease.h"
 #include "shard.h"
 #include "shard_map.h"
 #include "shard_worker.h"
@@ -59,12 +60,13 @@ std::shared_ptr<event_bus> event_bus::start(bus_config config, std::unique_ptr<a
   if (bus->config_.producer_nonce_path.empty()) {
     bus->nonce_ = fresh_producer_nonce();
   } else {
-    auto n = load_or_create_producer_nonce(bus->config_.producer_nonce_path);
-    if (!n) {
+    auto l = detail::sequence_leases::open(bus->config_.producer_nonce_path, bus->config_.shards);
+    if (!l) {
       throw config_error("producer_nonce_path '" + bus->config_.producer_nonce_path +
-                         "': " + n.error().message());
+                         "': " + l.error().message());
     }
-    bus->nonce_ = *n;
+    bus->leases_ = std::move(*l);
+    bus->nonce_ = bus->leases_->nonce();
   }
   if (auto r = bus->adapter_->init(bus->config_.shards); !r) {
     if (!is_transient(r.error())) {
@@ -237,6 +239,8 @@ bus_stats event_bus::stats() const {
     st.adapter_transient_errors += s->transient_errors_.get();
     st.adapter_fatal_errors += s->fatal_errors_.get();
     st.adapter_retries += s->retries_.get();
+    st.sequence_leases += s->leases_.get();
+    st.sequence_lease_failures += s->lease_failures_.get();
     st.shards.push_back(ss);
   }
   st.events_unrouted = unrouted_.load(std::memory_order_relaxed);

@@ -26,6 +26,13 @@ boost::system::result<void> memory_adapter::on_batch(const batch& b,
   return {};
 }
 
+boost::system::result<void> memory_adapter::on_batch_owned(const batch& b,
+                                                           std::span<internal_event> owned) {
+  if (b.shard_id >= logs_.size()) return make_error_code(errc::unrouted);
+  logs_[b.shard_id]->append_moved(owned);
+  return {};
+}
+
 boost::system::result<shard_page> memory_adapter::poll_shard(std::uint16_t shard,
                                                              std::string_view after_id,
                                                              std::size_t limit) {

@@ -1,15 +1,13 @@
 #include "neuromesh/bus/producer_nonce.h"
 
+#include "durable_file.h"
 #include "neuromesh/bus/errc.h"
 
 #include <xxhash.h>
 
-#include <fcntl.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <chrono>
-#include <filesystem>
 #include <functional>
 #include <random>
 #include <thread>
@@ -18,8 +16,6 @@ namespace neuromesh::bus {
 namespace {
 
 constexpr std::uint8_t file_version = 1;
-
-boost::system::error_code last_errno() { return {errno, boost::system::system_category()}; }
 
 }  // namespace
 
@@ -43,41 +39,27 @@ std::uint64_t fresh_producer_nonce() {
 }
 
 boost::system::result<void> store_producer_nonce(const std::string& path, std::uint64_t nonce) {
-  unsigned char buf[9];
-  buf[0] = file_version;
-  for (int i = 0; i < 8; ++i) buf[1 + i] = static_cast<unsigned char>(nonce >> (8 * i));
-  std::string tmp = path + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return last_errno();
-  bool ok = ::write(fd, buf, sizeof buf) == static_cast<ssize_t>(sizeof buf) && ::fsync(fd) == 0;
-  auto ec = ok ? boost::system::error_code{} : last_errno();
-  ::close(fd);
-  if (!ok) return ec;
-  if (::rename(tmp.c_str(), path.c_str()) != 0) return last_errno();
-  // Make the rename itself durable.
-  auto dir = std::filesystem::path(path).parent_path();
-  int dfd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    ::fsync(dfd);
-    ::close(dfd);
-  }
-  return {};
+  char buf[9];
+  buf[0] = static_cast<char>(file_version);
+  for (int i = 0; i < 8; ++i) buf[1 + i] = static_cast<char>(nonce >> (8 * i));
+  return detail::replace_file_durably(path, std::string_view(buf, sizeof buf));
 }
 
 boost::system::result<std::uint64_t> load_or_create_producer_nonce(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    if (errno != ENOENT) return last_errno();
+  auto bytes = detail::read_small_file(path, 9);
+  if (!bytes) {
+    if (bytes.error() != boost::system::errc::no_such_file_or_directory) return bytes.error();
     std::uint64_t nonce = fresh_producer_nonce();
     if (auto r = store_producer_nonce(path, nonce); !r) return r.error();
     return nonce;
   }
-  unsigned char buf[10];
-  ssize_t n = ::read(fd, buf, sizeof buf);
-  ::close(fd);
-  if (n != 9 || buf[0] != file_version) return make_error_code(errc::decode_failed);
+  const auto& buf = *bytes;
+  if (buf.size() != 9 || static_cast<std::uint8_t>(buf[0]) != file_version) {
+    return make_error_code(errc::decode_failed);
+  }
   std::uint64_t nonce = 0;
-  for (int i = 0; i < 8; ++i) nonce |= std::uint64_t{buf[1 + i]} << (8 * i);
+  for (int i = 0; i < 8; ++i)
+    nonce |= std::uint64_t{static_cast<std::uint8_t>(buf[1 + i])} << (8 * i);
   return nonce;
 }
 

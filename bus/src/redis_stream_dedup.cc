@@ -2,6 +2,8 @@
 
 #include "dedup_window.h"
 
+#include <algorithm>
+
 namespace neuromesh::bus {
 
 redis_stream_dedup::redis_stream_dedup() : redis_stream_dedup(default_capacity) {}
@@ -9,6 +11,9 @@ redis_stream_dedup::redis_stream_dedup(std::size_t capacity)
     : window_(std::make_unique<detail::dedup_window>(capacity)) {}
 redis_stream_dedup redis_stream_dedup::with_capacity(std::size_t capacity) {
   return redis_stream_dedup(capacity);
+}
+redis_stream_dedup redis_stream_dedup::for_batching(const batch_config& batching) {
+  return redis_stream_dedup(std::max(default_capacity, batching.max_size));
 }
 redis_stream_dedup::redis_stream_dedup(redis_stream_dedup&&) noexcept = default;
 redis_stream_dedup& redis_stream_dedup::operator=(redis_stream_dedup&&) noexcept = default;

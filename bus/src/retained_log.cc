@@ -10,6 +10,19 @@ void retained_log::append(std::span<const internal_event> events) {
     entries_.push_back(e);
     bytes_ += e.payload.size() + entry_overhead();
   }
+  expire_locked();
+}
+
+void retained_log::append_moved(std::span<internal_event> events) {
+  std::lock_guard lk(mu_);
+  for (auto& e : events) {
+    bytes_ += e.payload.size() + entry_overhead();
+    entries_.push_back(std::move(e));
+  }
+  expire_locked();
+}
+
+void retained_log::expire_locked() {
   while (!entries_.empty() &&
          (entries_.size() > bounds_.max_events || bytes_ > bounds_.max_bytes)) {
     bytes_ -= entries_.front().payload.size() + entry_overhead();
@@ -34,8 +47,8 @@ shard_page retained_log::read_after(std::uint16_t shard, std::uint64_t after,
   page.events.reserve(n);
   auto it = entries_.begin() + static_cast<std::ptrdiff_t>(start - first_sequence_);
   for (std::uint64_t i = 0; i < n; ++i, ++it) {
-    page.events.push_back(
-        event{shard, std::to_string(start + i), it->insertion_ts, it->payload, {}});
+    page.events.push_back(event{shard, std::to_string(start + i), it->insertion_ts, it->payload,
+                                std::string(it->payload.dedup_id())});
   }
   return page;
 }

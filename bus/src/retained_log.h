@@ -18,6 +18,8 @@ class retained_log {
   explicit retained_log(const retention_config& bounds) : bounds_(bounds) {}
 
   void append(std::span<const internal_event> events);
+  /// As append, moving the events in (their payloads' reference counts are not touched).
+  void append_moved(std::span<internal_event> events);
   shard_page read_after(std::uint16_t shard, std::uint64_t after, std::size_t limit) const;
   std::uint64_t last_sequence() const;
   std::uint64_t size() const;
@@ -30,6 +32,8 @@ class retained_log {
   }
 
  private:
+  void expire_locked();
+
   retention_config bounds_;
   mutable std::mutex mu_;
   std::deque<internal_event> entries_;

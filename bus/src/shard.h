@@ -54,32 +54,15 @@ class shard {
   std::uint16_t id() const noexcept { return id_; }
   std::size_t queued();
 
-  // Producer-side counters (written under the lock).
-  counter accepted_;
-  counter dropped_newest_;
-  counter dropped_oldest_;
-  counter dropped_sampled_;
-  counter rejected_fail_producer_;
-  // Worker-side counters.
-  counter dispatched_;
-  counter batches_;
-  counter dispatch_failed_;
-  counter transient_errors_;
-  counter fatal_errors_;
-  counter retries_;
-  std::atomic<std::uint64_t> batch_target_{1};
-
-  /// Events that will never be popped again or were handed over: what flush waits for.
-  std::uint64_t settled() const noexcept {
-    return dispatched_.get() + dispatch_failed_.get() + dropped_oldest_.get();
-  }
-
  private:
   enum class policy : std::uint8_t { drop_oldest, drop_newest, fail_producer, sample };
   // Returns true when the event may be pushed (after an eviction when needed).
   boost::system::error_code make_room_locked() noexcept;
   std::uint64_t stamp_locked() noexcept;
 
+  // Producer side: everything a push touches shares the lock's cache lines, so an
+  // uncontended push stays in one core's cache (issue 17: the worker's counters used to
+  // share a line with accepted_, and every dispatch stole it from the producer).
   alignas(64) spinlock lock_;
   bool closed_ = false;
   bool worker_asleep_ = false;
@@ -91,6 +74,30 @@ class shard {
   ring<internal_event> ring_;
   std::uint16_t id_;
 
+ public:
+  // Producer-side counters (written under the lock).
+  counter accepted_;
+  counter dropped_newest_;
+  counter dropped_oldest_;
+  counter dropped_sampled_;
+  counter rejected_fail_producer_;
+  // Worker-side counters, on lines of their own.
+  alignas(64) counter dispatched_;
+  counter batches_;
+  counter dispatch_failed_;
+  counter transient_errors_;
+  counter fatal_errors_;
+  counter retries_;
+  counter leases_;
+  counter lease_failures_;
+  std::atomic<std::uint64_t> batch_target_{1};
+
+  /// Events that will never be popped again or were handed over: what flush waits for.
+  std::uint64_t settled() const noexcept {
+    return dispatched_.get() + dispatch_failed_.get() + dropped_oldest_.get();
+  }
+
+ private:
   alignas(64) std::mutex wake_mu_;
   std::condition_variable wake_cv_;
   bool wake_flag_ = false;

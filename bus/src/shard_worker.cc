@@ -3,7 +3,9 @@
 #include "neuromesh/bus/adapter.h"
 #include "neuromesh/bus/errc.h"
 #include "neuromesh/bus/event_bus.h"
+#include "neuromesh/bus/memory_adapter.h"
 #include "notifier.h"
+#include "sequence_lease.h"
 #include "shard.h"
 
 #include <spdlog/spdlog.h>
@@ -14,7 +16,29 @@ namespace neuromesh::bus::detail {
 
 using clock = std::chrono::steady_clock;
 
-shard_worker::shard_worker(event_bus& bus, shard& s) : bus_(bus), shard_(s) {}
+shard_worker::shard_worker(event_bus& bus, shard& s)
+    : bus_(bus), shard_(s), memory_(dynamic_cast<memory_adapter*>(bus.adapter_.get())) {
+  if (bus_.leases_) {
+    // Continue after the last block any earlier process leased; nothing is leased yet.
+    next_sequence_ = bus_.leases_->start(shard_.id());
+    lease_end_ = next_sequence_;
+  } else {
+    lease_end_ = UINT64_MAX;
+  }
+}
+
+boost::system::result<void> shard_worker::ensure_leased() {
+  const std::uint64_t need = next_sequence_ + pending_.size();
+  if (need <= lease_end_) return {};
+  const std::uint64_t end = need + sequence_leases::block;
+  if (auto r = bus_.leases_->extend(shard_.id(), end); !r) {
+    shard_.lease_failures_.add();
+    return r;
+  }
+  shard_.leases_.add();
+  lease_end_ = end;
+  return {};
+}
 
 shard_worker::~shard_worker() { join(); }
 
@@ -80,18 +104,26 @@ void shard_worker::dispatch() {
   auto backoff = cfg.retry_backoff;
   bool delivered = false;
   for (std::uint32_t attempt = 0;; ++attempt) {
-    auto r = a.on_batch(b, clock::now() + cfg.adapter_timeout);
+    // No id of this batch leaves the process before its sequence block is on disk.
+    auto leased = ensure_leased();
+    if (!leased) {
+      spdlog::warn("bus: shard {} cannot lease sequences in {}: {}", b.shard_id,
+                   cfg.producer_nonce_path, leased.error().message());
+    }
+    auto r = !leased   ? leased
+             : memory_ ? memory_->on_batch_owned(b, pending_)
+                       : a.on_batch(b, clock::now() + cfg.adapter_timeout);
     if (r) {
       delivered = true;
       break;
     }
-    if (!is_transient(r.error())) {
+    if (leased && !is_transient(r.error())) {
       shard_.fatal_errors_.add();
       spdlog::error("bus: shard {} batch of {} failed: {}", b.shard_id, b.events.size(),
                     r.error().message());
       break;
     }
-    shard_.transient_errors_.add();
+    if (leased) shard_.transient_errors_.add();
     bool out_of_budget = false;
     if (bus_.closing_.load(std::memory_order_acquire)) {
       out_of_budget = clock::now() >= bus_.shutdown_deadline_;
@@ -106,8 +138,9 @@ void shard_worker::dispatch() {
     while (clock::now() < until) shard_.wait(until);
     backoff = std::min<std::chrono::milliseconds>(backoff * 2, std::chrono::seconds(1));
   }
-  // Sequence numbers advance even for a failed batch so later dedup ids never collide.
-  next_sequence_ += pending_.size();
+  // Sequence numbers advance even for a failed batch so later dedup ids never collide
+  // (unless no lease could be written: then no id of it was used).
+  if (next_sequence_ + pending_.size() <= lease_end_) next_sequence_ += pending_.size();
   if (delivered) {
     shard_.batches_.add();
     shard_.dispatched_.add(pending_.size());

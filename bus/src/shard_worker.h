@@ -7,13 +7,16 @@
 #include "batch_sizer.h"
 #include "neuromesh/bus/event.h"
 
+#include <boost/system/result.hpp>
+
 #include <cstdint>
 #include <thread>
 #include <vector>
 
 namespace neuromesh::bus {
 class event_bus;
-}
+class memory_adapter;
+}  // namespace neuromesh::bus
 
 namespace neuromesh::bus::detail {
 
@@ -33,8 +36,15 @@ class shard_worker {
 
   event_bus& bus_;
   shard& shard_;
+  /// Set when the adapter is the memory adapter: batches are handed over by move.
+  memory_adapter* memory_;
   std::vector<internal_event> pending_;
+  /// Delivers leases, when the bus persists them, up to next_sequence_ + pending_.size().
+  boost::system::result<void> ensure_leased();
+
   std::uint64_t next_sequence_ = 0;
+  /// Sequences below this are leased on disk (unbounded without producer_nonce_path).
+  std::uint64_t lease_end_ = 0;
   std::thread thread_;
 };
 

@@ -6,6 +6,7 @@
 #include "neuromesh/bus/redis_adapter.h"
 #include "neuromesh/bus/redis_stream_dedup.h"
 #include "server_process.h"
+#include "test_adapters.h"
 
 #include <filesystem>
 
@@ -87,10 +88,11 @@ std::size_t unique_after_dedup(const std::vector<event>& all) {
   return n;
 }
 
-// A producer sends a batch, the server applies it, the producer dies before it learns so;
-// restarted with the same producer_nonce_path it sends the batch again.
+// The adapter contract on a hand-built batch: the same batch sent twice, by two connections
+// (as when the first connection died before its reply arrived), carries the same ids. The
+// restart of a whole producer goes through the bus in producer_restart_service_test.cc.
 template <class Adapter, class Config>
-std::vector<event> crash_and_retry(const Config& config) {
+std::vector<event> sent_twice(const Config& config) {
   auto dir = std::filesystem::temp_directory_path() / unique_prefix();
   std::filesystem::create_directories(dir);
   auto path = (dir / "producer.nonce").string();
@@ -110,46 +112,20 @@ std::vector<event> crash_and_retry(const Config& config) {
   return read_shard(restarted, 0);
 }
 
-TEST(redis_adapter, crash_and_retry_with_a_persisted_nonce_leaves_no_duplicate_after_dedup) {
-  auto all = crash_and_retry<redis_adapter>(
-      redis_config(required_env("NEUROMESH_REDIS_URL"), unique_prefix()));
+TEST(redis_adapter, a_batch_sent_twice_on_two_connections_leaves_no_duplicate_after_dedup) {
+  auto all =
+      sent_twice<redis_adapter>(redis_config(required_env("NEUROMESH_REDIS_URL"), unique_prefix()));
   EXPECT_EQ(all.size(), 100u);  // Redis keeps both copies
   EXPECT_EQ(unique_after_dedup(all), 50u);
   EXPECT_EQ(all[0].dedup_id, all[50].dedup_id);
 }
 
-TEST(jetstream_adapter, crash_and_retry_with_a_persisted_nonce_is_deduplicated_by_the_server) {
-  auto all = crash_and_retry<jetstream_adapter>(
+TEST(jetstream_adapter, a_batch_sent_twice_on_two_connections_is_deduplicated_by_the_server) {
+  auto all = sent_twice<jetstream_adapter>(
       nats_config(required_env("NEUROMESH_NATS_URL"), unique_prefix()));
   EXPECT_EQ(all.size(), 50u);
   EXPECT_EQ(unique_after_dedup(all), 50u);
 }
-
-// Applies the first batch, then reports a timeout, as when EXEC ran but its reply was lost.
-class lands_then_times_out : public adapter {
- public:
-  explicit lands_then_times_out(std::unique_ptr<adapter> inner) : inner_(std::move(inner)) {}
-  boost::system::result<void> init(std::uint16_t s) override { return inner_->init(s); }
-  boost::system::result<void> on_batch(const batch& b,
-                                       std::chrono::steady_clock::time_point d) override {
-    auto r = inner_->on_batch(b, d);
-    if (r && !tripped_.exchange(true)) return make_error_code(errc::timeout);
-    return r;
-  }
-  boost::system::result<shard_page> poll_shard(std::uint16_t s, std::string_view a,
-                                               std::size_t l) override {
-    return inner_->poll_shard(s, a, l);
-  }
-  boost::system::result<std::string> last_id(std::uint16_t s) override {
-    return inner_->last_id(s);
-  }
-  std::string_view name() const noexcept override { return inner_->name(); }
-  bool is_healthy() const noexcept override { return inner_->is_healthy(); }
-
- private:
-  std::unique_ptr<adapter> inner_;
-  std::atomic<bool> tripped_{false};
-};
 
 template <class Adapter, class Config>
 std::vector<event> retried_after_timeout(const Config& config, bus_stats& st) {

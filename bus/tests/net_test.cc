@@ -3,6 +3,10 @@
 #include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
 
+#include <map>
+#include <stdexcept>
+#include <string>
+
 namespace neuromesh::bus {
 namespace {
 
@@ -44,6 +48,22 @@ TEST(net, emit_serialises_json_compactly) {
   ASSERT_TRUE(page);
   ASSERT_EQ(page->events.size(), 1u);
   EXPECT_EQ(page->events[0].raw_str(), R"({"b":[1,2],"a":null})");
+}
+
+TEST(net, emit_with_id_keeps_the_id_through_the_memory_adapter) {
+  auto node = net::builder().shards(2).memory().build();
+  ASSERT_TRUE(node.emit_with_id("k-1", R"({"a":1})"));
+  ASSERT_TRUE(node.emit_with_id("k-2", R"({"a":2})"));
+  ASSERT_TRUE(node.emit_with_id("k-3", R"({"a":3})", partition_key{"x"}));
+  EXPECT_THROW((void)node.emit_with_id("has space", "{}"), std::invalid_argument);
+  ASSERT_TRUE(node.flush());
+  auto page = node.poll({.limit = 10});
+  ASSERT_TRUE(page);
+  std::map<std::string, std::string> by_id;
+  for (const auto& e : page->events) by_id[e.dedup_id] = std::string(e.raw_str());
+  EXPECT_EQ(by_id, (std::map<std::string, std::string>{
+                       {"k-1", R"({"a":1})"}, {"k-2", R"({"a":2})"}, {"k-3", R"({"a":3})"}}));
+  ASSERT_TRUE(node.shutdown());
 }
 
 TEST(net, builder_rejects_bad_settings) {

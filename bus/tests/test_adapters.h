@@ -1,12 +1,14 @@
 #pragma once
 // Adapters for engine tests: a gate that holds on_batch until opened (to fill rings on
-// purpose), and a flaky wrapper that fails its first calls with a chosen error.
+// purpose), a flaky wrapper that fails its first calls with a chosen error, and a wrapper that
+// lets its first batch land and then reports a timeout (a lost reply or ack).
 
 #include "neuromesh/bus/errc.h"
 #include "neuromesh/bus/memory_adapter.h"
 
 #include <atomic>
 #include <condition_variable>
+#include <memory>
 #include <mutex>
 
 namespace neuromesh::bus::test {
@@ -85,6 +87,32 @@ class flaky_adapter : public adapter {
   boost::system::error_code error_;
   bool apply_;
   std::atomic<int> calls_{0};
+};
+
+// Applies the first batch, then reports a timeout, as when EXEC ran but its reply was lost.
+class lands_then_times_out : public adapter {
+ public:
+  explicit lands_then_times_out(std::unique_ptr<adapter> inner) : inner_(std::move(inner)) {}
+  boost::system::result<void> init(std::uint16_t s) override { return inner_->init(s); }
+  boost::system::result<void> on_batch(const batch& b,
+                                       std::chrono::steady_clock::time_point d) override {
+    auto r = inner_->on_batch(b, d);
+    if (r && !tripped_.exchange(true)) return make_error_code(errc::timeout);
+    return r;
+  }
+  boost::system::result<shard_page> poll_shard(std::uint16_t s, std::string_view a,
+                                               std::size_t l) override {
+    return inner_->poll_shard(s, a, l);
+  }
+  boost::system::result<std::string> last_id(std::uint16_t s) override {
+    return inner_->last_id(s);
+  }
+  std::string_view name() const noexcept override { return inner_->name(); }
+  bool is_healthy() const noexcept override { return inner_->is_healthy(); }
+
+ private:
+  std::unique_ptr<adapter> inner_;
+  std::atomic<bool> tripped_{false};
 };
 
 }  // namespace neuromesh::bus::test

@@ -19,9 +19,12 @@ struct batch {
   std::span<const internal_event> events;
 };
 
-/// "{nonce hex}:{shard}:{sequence_start}:{i}" — the Redis dedup_id field and the JetStream
-/// Nats-Msg-Id. A retry of the same batch (even from a restarted producer that persisted its
-/// nonce) yields the same ids.
+/// The dedup id of events[i] — the Redis dedup_id field and the JetStream Nats-Msg-Id: the
+/// event's own id when it carries one (raw_event::copy_with_id), else
+/// "{nonce hex}:{shard}:{sequence_start}:{i}". A retry of the same batch by the same process
+/// yields the same ids. A restarted producer never reuses a generated id: with
+/// producer_nonce_path its per-shard sequences continue after the last block leased before
+/// the restart (see bus_config::producer_nonce_path).
 std::string dedup_id(const batch& b, std::size_t i);
 /// Appends dedup_id(b, i) to out.
 void append_dedup_id(const batch& b, std::size_t i, std::string& out);

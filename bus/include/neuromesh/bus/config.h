@@ -68,8 +68,16 @@ struct bus_config {
   /// How long shutdown() keeps draining and retrying before it counts what is left as
   /// abandoned.
   std::chrono::milliseconds shutdown_budget{10'000};
-  /// Persist the producer nonce here (9-byte file) so a restarted producer reproduces its
-  /// dedup ids; empty = a fresh nonce per process.
+  /// Persist the producer nonce here (9-byte file) and, beside it in "<path>.seq", each
+  /// shard's leased sequence blocks: a block is written and fsynced before any id in it is
+  /// used, and a restarted producer continues after the last leased block. So a restart
+  /// never reuses a generated dedup id (new events are never mistaken for old ones), and a
+  /// batch retried within one process keeps its ids (the backend drops the copy). What this
+  /// cannot do: events still in a ring when the process dies are lost, and events the
+  /// application emits again after a restart get fresh ids, so both copies are stored.
+  /// Producers that can replay deterministically give each event its own id
+  /// (net::emit_with_id) and have replays deduplicated. Empty = a fresh nonce per process
+  /// (sequences start at 0; ids are still unique because the nonce is new).
   std::string producer_nonce_path;
   /// Subscribers of adapters shared with other processes also re-poll at this interval to
   /// see foreign producers' events (local events always wake them at once).

@@ -40,7 +40,8 @@ struct event {
   std::uint64_t insertion_ts = 0;
   raw_event payload;
   /// The producer's dedup id when the backend stores one (Redis dedup_id field, JetStream
-  /// Nats-Msg-Id); empty for the memory adapter. Feed it to redis_stream_dedup.
+  /// Nats-Msg-Id); for the memory adapter only the event's own id (copy_with_id). Feed it to
+  /// redis_stream_dedup.
   std::string dedup_id;
 
   std::string_view raw_str() const noexcept { return payload.str(); }

@@ -4,8 +4,9 @@
 // that drains the ring into adaptively sized batches and hands them to the adapter with a
 // deadline and retries.
 //
-// Lifecycle: start() validates the config (config_error), loads the producer nonce,
-// initialises the adapter and starts the workers. shutdown() first closes every shard (later
+// Lifecycle: start() validates the config (config_error), loads the producer nonce (and,
+// with producer_nonce_path, the leased sequence blocks), initialises the adapter and starts
+// the workers. shutdown() first closes every shard (later
 // emits get errc::shutting_down), then lets each worker drain its ring completely, then flushes
 // and shuts the adapter. Every accepted event ends up dispatched or counted in
 // dispatch_failed; none is stranded. The destructor calls shutdown().
@@ -38,6 +39,7 @@ namespace detail {
 class shard;
 class shard_worker;
 class notifier;
+class sequence_leases;
 struct cursor_map;
 }  // namespace detail
 
@@ -91,6 +93,8 @@ class event_bus : public std::enable_shared_from_this<event_bus> {
   bus_config config_;
   std::unique_ptr<adapter> adapter_;
   std::uint64_t nonce_ = 0;
+  /// Set with producer_nonce_path: the on-disk per-shard sequence blocks.
+  std::unique_ptr<detail::sequence_leases> leases_;
   std::vector<std::unique_ptr<detail::shard>> shards_;
   std::vector<std::unique_ptr<detail::shard_worker>> workers_;
   std::unique_ptr<detail::notifier> delivered_;

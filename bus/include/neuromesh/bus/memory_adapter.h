@@ -12,6 +12,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <vector>
 
 namespace neuromesh::bus {
@@ -28,6 +29,12 @@ class memory_adapter final : public adapter {
   boost::system::result<void> init(std::uint16_t shards) override;
   boost::system::result<void> on_batch(const batch& b,
                                        std::chrono::steady_clock::time_point deadline) override;
+  /// As on_batch, keeping the events by move from `owned` (the same events as b.events, in
+  /// order; the bus discards what is left): a moved payload's shared reference count is not
+  /// touched, where copying and then releasing it fought a producer that re-emits the payload
+  /// on another core for its cache line (issue 17). The bus's workers call this instead of
+  /// on_batch when the adapter is a memory_adapter.
+  boost::system::result<void> on_batch_owned(const batch& b, std::span<internal_event> owned);
   boost::system::result<shard_page> poll_shard(std::uint16_t shard, std::string_view after_id,
                                                std::size_t limit) override;
   boost::system::result<std::string> last_id(std::uint16_t shard) override;

@@ -5,6 +5,7 @@
 //   auto node = net::builder().shards(4).backpressure(backpressure::drop_oldest).memory().build();
 //   node.emit(boost::json::value{{"token", "hello"}, {"index", 0}});
 //   node.emit_raw(R"({"token":"world"})");
+//   node.emit_with_id("order-42/created", R"({"order":42})");   // replay-safe id, verbatim
 //   node.flush();
 //   auto page = node.poll({.limit = 100});
 //
@@ -78,6 +79,19 @@ class net {
   /// JSON text, taken as it is (not parsed; use emit() to have it validated).
   boost::system::result<receipt> emit_str(std::string_view json) { return emit_raw(json); }
   boost::system::result<receipt> emit_str(std::string_view json, partition_key key);
+  /// Emits bytes (JSON text, as emit_str) with its own dedup id (an idempotency key), which
+  /// the adapter stores
+  /// verbatim instead of a generated one: a producer that re-emits the same events with the
+  /// same ids after a crash has the copies dropped by JetStream (within duplicate_window) or
+  /// by redis_stream_dedup. Throws std::invalid_argument for an id raw_event::copy_with_id
+  /// refuses.
+  boost::system::result<receipt> emit_with_id(std::string_view dedup_id, std::string_view bytes) {
+    return bus_->emit_raw(raw_event::copy_with_id(bytes, dedup_id));
+  }
+  boost::system::result<receipt> emit_with_id(std::string_view dedup_id, std::string_view bytes,
+                                              partition_key key) {
+    return bus_->emit_raw(raw_event::copy_with_id(bytes, dedup_id), key);
+  }
   /// Returns how many were accepted.
   std::size_t emit_batch(std::span<const boost::json::value> values);
   std::size_t emit_raw_batch(std::span<const raw_event> events) {

@@ -4,6 +4,10 @@
 // copies of a raw_event share the bytes through an atomic count, so pushing one into a ring
 // costs the same for 50 B as for 1 KB.
 //
+// An event may also carry its own dedup id (an idempotency key, see copy_with_id): adapters
+// then use it verbatim instead of the id they generate, so a producer that replays its
+// events deterministically after a crash has the replay deduplicated by the backend.
+//
 // Thread-safety: a raw_event may be copied and destroyed from any thread; the bytes are
 // immutable after construction.
 
@@ -17,11 +21,12 @@
 namespace neuromesh::bus {
 
 namespace detail {
-/// One allocation: this header, then size bytes.
+/// One allocation: this header, then size payload bytes, then id_size dedup-id bytes.
 struct payload_header {
   std::atomic<std::uint32_t> refs;
   std::uint32_t size;
   std::uint64_t hash;
+  std::uint32_t id_size;
 };
 void free_payload(payload_header* h) noexcept;
 }  // namespace detail
@@ -34,6 +39,14 @@ class raw_event {
   static raw_event copy_of(std::span<const std::byte> bytes) {
     return copy_of(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
   }
+  /// As copy_of, and the event carries dedup_id: adapters store it verbatim as its dedup id
+  /// (Redis dedup_id field, JetStream Nats-Msg-Id) instead of the generated
+  /// "{nonce}:{shard}:{seq}:{i}". It shares the backend's id space with generated ids, so do
+  /// not choose ids of that shape. Routing still uses the payload hash.
+  /// std::invalid_argument (naming the problem) unless dedup_id is 1..max_dedup_id_size
+  /// bytes of printable ASCII without spaces (it travels as a NATS header value).
+  static raw_event copy_with_id(std::string_view bytes, std::string_view dedup_id);
+  static constexpr std::size_t max_dedup_id_size = 256;
 
   raw_event(const raw_event& o) noexcept : h_(o.h_) {
     if (h_) h_->refs.fetch_add(1, std::memory_order_relaxed);
@@ -58,6 +71,12 @@ class raw_event {
     return h_ ? std::string_view(reinterpret_cast<const char*>(h_ + 1), h_->size)
               : std::string_view();
   }
+  /// The event's own dedup id (copy_with_id), or empty.
+  std::string_view dedup_id() const noexcept {
+    return h_ && h_->id_size
+               ? std::string_view(reinterpret_cast<const char*>(h_ + 1) + h_->size, h_->id_size)
+               : std::string_view();
+  }
   std::span<const std::byte> bytes() const noexcept {
     auto s = str();
     return {reinterpret_cast<const std::byte*>(s.data()), s.size()};
@@ -71,6 +90,7 @@ class raw_event {
 
  private:
   explicit raw_event(detail::payload_header* h) noexcept : h_(h) {}
+  static raw_event make(std::string_view bytes, std::string_view id);
   void release() noexcept {
     if (h_ && h_->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) detail::free_payload(h_);
   }

@@ -4,8 +4,16 @@
 // retried can leave two entries with distinct stream ids; their dedup_id field is the same,
 // and this LRU set of seen ids removes the second.
 //
-// Sizing: events/s × the dedup window in seconds (10 K/s × 60 s → 600,000). Transport-
-// agnostic: pass the dedup_id read by any client. Not thread-safe (one per consumer).
+// Sizing: a retried batch's copy follows the original in its shard stream, so a window per
+// shard stream must hold at least one whole batch (batch_config::max_size) to catch every
+// duplicate of a retried full batch; for_batching() sizes it so. The reference's default
+// (4,096) was below its own default max batch (10,000); ours is 16,384, above ours (10,000).
+// To also catch an application's re-emits with the same ids (emit_with_id) that arrive later,
+// use events/s × the re-emit horizon in seconds (10 K/s × 60 s → 600,000). Keep one filter
+// per shard stream, or multiply by the number of streams read through it. Transport-agnostic:
+// pass the dedup_id read by any client. Not thread-safe (one per consumer).
+
+#include "neuromesh/bus/config.h"
 
 #include <cstddef>
 #include <memory>
@@ -19,10 +27,14 @@ class dedup_window;
 
 class redis_stream_dedup {
  public:
-  static constexpr std::size_t default_capacity = 4096;
+  static constexpr std::size_t default_capacity = 16384;
+  static_assert(default_capacity >= batch_config{}.max_size,
+                "the default window must hold a retried default full batch");
 
   redis_stream_dedup();
   static redis_stream_dedup with_capacity(std::size_t capacity);
+  /// A window that holds a retried full batch of these settings: max(default, max_size).
+  static redis_stream_dedup for_batching(const batch_config& batching);
   redis_stream_dedup(redis_stream_dedup&&) noexcept;
   redis_stream_dedup& operator=(redis_stream_dedup&&) noexcept;
   ~redis_stream_dedup();

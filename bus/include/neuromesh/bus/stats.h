@@ -1,8 +1,11 @@
 #pragma once
 // Counters of an event bus. Every event that does not reach the adapter is in exactly one
-// drop counter, and events_dropped is their sum, so
-//   events_ingested == events_dispatched + events_dropped - dropped_newest - dropped_sampled
-//                      - rejected_fail_producer - events_unrouted + events_in_flight.
+// drop counter, and events_dropped is their sum. Refused events (dropped_newest,
+// dropped_sampled, rejected_fail_producer, events_unrouted) were never ingested; every
+// ingested event is dispatched, evicted, failed or still queued, so
+//   events_ingested == events_dispatched + dropped_oldest + dispatch_failed + Σ shards[i].queued
+// exactly once the bus is quiescent (after flush()); a snapshot taken while events flow reads
+// the counters one after another and may be off by the events moving meanwhile.
 
 #include <cstdint>
 #include <string>
@@ -44,6 +47,10 @@ struct bus_stats {
   std::uint64_t adapter_transient_errors = 0;
   std::uint64_t adapter_fatal_errors = 0;
   std::uint64_t adapter_retries = 0;
+  /// With producer_nonce_path: sequence blocks persisted, and persist attempts that failed
+  /// (the batch waits and retries like a transient adapter failure).
+  std::uint64_t sequence_leases = 0;
+  std::uint64_t sequence_lease_failures = 0;
   /// Memory adapter: events held for poll/subscribe, their bytes, and how many the
   /// retention bounds have expired.
   std::uint64_t retained_events = 0;
