@@ -22,12 +22,16 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <csignal>
 #include <cstdio>
+#include <deque>
 #include <future>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 
 namespace {
 
@@ -118,8 +122,65 @@ struct start_args {
   std::string host = "127.0.0.1";
   int port = 7070;
   std::string ns = "dev";
-  bool quiet = false;
-  std::size_t max_line_bytes = 1 << 20;
+  bool print = false;
+  bool quiet = false;  // accepted for compatibility: printing is off unless --print
+  syn::broker_options broker;
+  int slow_consumer_ms = 2000;
+};
+
+// Prints routed Signals off the broker's thread: the broker only appends to a bounded
+// queue (never blocks on the console); a full queue drops and counts.
+class signal_printer {
+ public:
+  explicit signal_printer(std::size_t capacity) : capacity_(capacity) {
+    thread_ = std::thread([this] { run(); });
+  }
+  ~signal_printer() { stop(); }
+  signal_printer(const signal_printer&) = delete;
+  signal_printer& operator=(const signal_printer&) = delete;
+
+  void push(std::string_view subject, std::string_view frame) {
+    std::lock_guard lock(mu_);
+    if (queue_.size() >= capacity_) {
+      ++dropped_;
+      return;
+    }
+    queue_.emplace_back(std::string(subject), std::string(frame));
+    if (queue_.size() == 1) cv_.notify_one();
+  }
+  /// Prints what is queued, then stops; returns how many were dropped.
+  std::uint64_t stop() {
+    {
+      std::lock_guard lock(mu_);
+      done_ = true;
+    }
+    cv_.notify_one();
+    if (thread_.joinable()) thread_.join();
+    std::lock_guard lock(mu_);
+    return dropped_;
+  }
+
+ private:
+  void run() {
+    std::unique_lock lock(mu_);
+    while (true) {
+      cv_.wait(lock, [&] { return done_ || !queue_.empty(); });
+      if (queue_.empty()) return;
+      auto batch = std::move(queue_);
+      queue_.clear();
+      lock.unlock();
+      for (auto& [subject, frame] : batch) print_frame(subject, frame, false);
+      lock.lock();
+    }
+  }
+
+  std::size_t capacity_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::pair<std::string, std::string>> queue_;
+  std::uint64_t dropped_ = 0;
+  bool done_ = false;
+  std::thread thread_;
 };
 
 // Waits for ns_stopping for our namespace on the owner connection (or for it to close).
@@ -137,7 +198,8 @@ asio::awaitable<std::string> async_watch_namespace(conn_ptr c, std::string ns) {
 }
 
 asio::awaitable<int> async_serve(std::shared_ptr<syn::broker_server> server,
-                                 std::shared_ptr<asio::signal_set> signals, start_args a) {
+                                 std::shared_ptr<asio::signal_set> signals,
+                                 std::shared_ptr<signal_printer> printer, start_args a) {
   // Like the reference: a second connection to ourselves registers the namespace and
   // receives ns_stopping when someone stops it.
   auto owner = co_await async_open(a.host, server->port());
@@ -153,7 +215,7 @@ asio::awaitable<int> async_serve(std::shared_ptr<syn::broker_server> server,
   (void)co_await async_read_line(owner);
   out(fmt::format("synapse: memory broker listening on {} (namespace '{}', port {})", server->url(),
                   a.ns, server->port()));
-  if (!a.quiet) out(syn::signal_row_header());
+  if (printer) out(syn::signal_row_header());
   auto why =
       co_await (async_watch_namespace(owner, a.ns) || signals->async_wait(asio::use_awaitable));
   std::string reason =
@@ -162,8 +224,13 @@ asio::awaitable<int> async_serve(std::shared_ptr<syn::broker_server> server,
   // Phased: stop accepting, let queues flush (bounded), then close.
   co_await server->async_stop();
   auto st = server->stats();
-  out(fmt::format("synapse: stopped; {} signals routed, {} deliveries, {} slow consumers cut",
-                  st.published, st.delivered, st.slow_consumers));
+  std::uint64_t print_drops = printer ? printer->stop() : 0;
+  out(fmt::format(
+      "synapse: stopped; {} signals routed, {} deliveries, {} slow consumers cut, {} producer "
+      "stalls, {} connections and {} subscriptions rejected{}",
+      st.published, st.delivered, st.slow_consumers, st.producer_stalls, st.connections_rejected,
+      st.subscriptions_rejected,
+      printer ? fmt::format(", {} signals not printed (console too slow)", print_drops) : ""));
   co_return 0;
 }
 
@@ -177,14 +244,17 @@ void run_start(const start_args& a) {
   asio::io_context ctx(1);
   // Installed before the banner: a signal that arrives once the port is printed is honoured.
   auto signals = std::make_shared<asio::signal_set>(ctx, SIGINT, SIGTERM);
-  syn::broker_options o;
+  syn::broker_options o = a.broker;
   o.host = a.host;
   o.port = static_cast<std::uint16_t>(a.port);
-  o.max_line_bytes = a.max_line_bytes;
-  if (!a.quiet)
-    o.on_signal = [](std::string_view subject, std::string_view frame) {
-      print_frame(subject, frame, false);
+  o.slow_consumer_timeout = std::chrono::milliseconds(a.slow_consumer_ms);
+  std::shared_ptr<signal_printer> printer;
+  if (a.print && !a.quiet) {
+    printer = std::make_shared<signal_printer>(4096);
+    o.on_signal = [printer](std::string_view subject, std::string_view frame) {
+      printer->push(subject, frame);
     };
+  }
   auto server = std::make_shared<syn::broker_server>(ctx.get_executor(), o);
   if (auto ec = server->listen()) {
     err(fmt::format("synapse start: cannot listen on {}:{}: {}", a.host, a.port, ec.message()));
@@ -192,7 +262,7 @@ void run_start(const start_args& a) {
     return;
   }
   server->start();
-  auto done = asio::co_spawn(ctx, async_serve(server, signals, a), asio::use_future);
+  auto done = asio::co_spawn(ctx, async_serve(server, signals, printer, a), asio::use_future);
   ctx.run();
   neuromesh::cli::set_exit_code(done.get());
 }
@@ -322,9 +392,32 @@ void add_synapse(CLI::App& root) {
       ->check(CLI::Range(0, 65535))
       ->capture_default_str();
   start->add_option("-n,--namespace", sa->ns, "Namespace to register")->capture_default_str();
-  start->add_flag("--quiet", sa->quiet, "Do not print every routed signal");
-  start->add_option("--max-line-bytes", sa->max_line_bytes, "Longest accepted line")
+  start->add_flag("--print", sa->print,
+                  "Print every routed signal (through a bounded queue; drops are counted)");
+  start->add_flag("--quiet", sa->quiet, "Do not print signals (the default; overrides --print)");
+  start->add_option("--max-line-bytes", sa->broker.max_line_bytes, "Longest accepted line")
       ->check(CLI::Range(std::size_t{64}, std::size_t{1} << 30))
+      ->capture_default_str();
+  start
+      ->add_option("--max-outbound-bytes", sa->broker.max_outbound_bytes,
+                   "Hard cap of one session's outbound queue")
+      ->check(CLI::Range(std::size_t{4096}, std::size_t{1} << 34))
+      ->capture_default_str();
+  start
+      ->add_option("--high-water-bytes", sa->broker.outbound_high_water,
+                   "Outbound queue size above which its publishers are paused")
+      ->check(CLI::Range(std::size_t{4096}, std::size_t{1} << 34))
+      ->capture_default_str();
+  start
+      ->add_option("--slow-consumer-ms", sa->slow_consumer_ms,
+                   "No write progress this long while over high water: the session is closed")
+      ->check(CLI::Range(10, 3600 * 1000))
+      ->capture_default_str();
+  start->add_option("--max-connections", sa->broker.max_connections, "0 = unlimited")
+      ->capture_default_str();
+  start
+      ->add_option("--max-subscriptions", sa->broker.max_subscriptions,
+                   "Per connection; 0 = unlimited")
       ->capture_default_str();
   start->callback([sa] { run_start(*sa); });
 

@@ -74,7 +74,7 @@ std::string broker_core::utc_now_iso() {
 
 void broker_core::send_text(session_id to, std::string text) {
   text += '\n';
-  sink_.send(to, out_line{nullptr, std::move(text)});
+  sink_.send(to, out_line{{}, text});
 }
 
 void broker_core::send_err(session_id to, std::string_view message) {
@@ -87,11 +87,14 @@ void broker_core::send_err(session_id to, std::string_view message) {
 void broker_core::open_session(session_id id) {
   sessions_.try_emplace(id);
   sessions_opened_.fetch_add(1, std::memory_order_relaxed);
-  sink_.send(id, out_line{nullptr, std::string(welcome_line)});
+  sink_.send(id, out_line{{}, welcome_line});
 }
 
 void broker_core::close_session(session_id id) {
-  if (sessions_.erase(id) == 0) return;
+  auto it = sessions_.find(id);
+  if (it == sessions_.end()) return;
+  for (const auto& [sub_id, s] : it->second.subs) index_.erase(s.pattern, s.key);
+  sessions_.erase(it);
   sessions_closed_.fetch_add(1, std::memory_order_relaxed);
   std::erase_if(namespaces_, [id](const ns_info& ns) { return ns.owner == id; });
 }
@@ -101,9 +104,34 @@ void broker_core::line_too_long(session_id id, std::size_t limit) {
   send_err(id, "line too long: exceeds " + std::to_string(limit) + " bytes; skipped");
 }
 
+// The shape every client writes for a pub: {"op":"pub","subject":"S","frame":"F"}. When
+// both strings are already in Python's escaping, the frame's JSON text is forwarded as it
+// came (no parse, no unescape, no re-escape); anything else takes the full parse below.
+bool broker_core::try_fast_pub(std::string_view line) {
+  constexpr std::string_view prefix = R"({"op":"pub","subject":)";
+  constexpr std::string_view middle = R"(,"frame":)";
+  if (!line.starts_with(prefix)) return false;
+  std::string_view rest = line.substr(prefix.size());
+  bool subject_escapes = false, frame_escapes = false;
+  std::size_t sn = py_canonical_string_size(rest, subject_escapes);
+  if (sn <= 2 || subject_escapes) return false;  // empty subject: the slow path's err
+  std::string_view subject = rest.substr(1, sn - 2);
+  rest.remove_prefix(sn);
+  if (!rest.starts_with(middle)) return false;
+  rest.remove_prefix(middle.size());
+  std::size_t fn = py_canonical_string_size(rest, frame_escapes);
+  if (fn == 0 || rest.size() != fn + 1 || rest[fn] != '}') return false;
+  if (observe_signals_ && frame_escapes) return false;  // the observer needs it decoded
+  std::string_view frame_json = rest.substr(0, fn);
+  published_.fetch_add(1, std::memory_order_relaxed);
+  route(subject, frame_json, frame_json.substr(1, fn - 2));
+  return true;
+}
+
 void broker_core::handle_line(session_id id, std::string_view line) {
   if (!sessions_.contains(id)) return;
   lines_.fetch_add(1, std::memory_order_relaxed);
+  if (fast_path_ && try_fast_pub(line)) return;
   // A small stack arena serves the typical line without touching the heap.
   unsigned char arena[8192];
   boost::json::monotonic_resource mr(arena, sizeof arena);
@@ -134,9 +162,9 @@ void broker_core::handle_line(session_id id, std::string_view line) {
   } else if (op == "unsub") {
     op_unsub(id, msg);
   } else if (op == "hello") {
-    sink_.send(id, out_line{nullptr, std::string(welcome_line)});
+    sink_.send(id, out_line{{}, welcome_line});
   } else if (op == "ping") {
-    sink_.send(id, out_line{nullptr, "{\"op\":\"pong\"}\n"});
+    sink_.send(id, out_line{{}, "{\"op\":\"pong\"}\n"});
   } else if (op == "ns_register") {
     op_ns_register(id, msg);
   } else if (op == "mgmt_list") {
@@ -176,60 +204,34 @@ void broker_core::op_pub(session_id id, const boost::json::object& msg) {
   }
 }
 
-void broker_core::route(std::string_view subject, const std::string& frame_json,
+void broker_core::route(std::string_view subject, std::string_view frame_json,
                         std::string_view frame) {
   if (auto ns = subject_namespace(subject)) {
     if (auto* info = find_ns(*ns)) ++info->signal_count;
   }
-  sink_.on_signal(subject, frame);
+  if (observe_signals_) sink_.on_signal(subject, frame);
 
-  solo_.clear();
-  for (auto& g : groups_) g.second.clear();
-  std::size_t group_count = 0;
-  for (const auto& [sid, sess] : sessions_) {
-    for (const auto& s : sess.subs) {
-      if (!protocol::subject_matches(s.pattern, subject)) continue;
-      if (!s.group) {
-        solo_.emplace_back(sid, &s);
-        continue;
-      }
-      auto it = std::find_if(groups_.begin(), groups_.begin() + group_count,
-                             [&](const auto& g) { return g.first == *s.group; });
-      if (it == groups_.begin() + group_count) {
-        if (group_count == groups_.size()) groups_.emplace_back();
-        it = groups_.begin() + group_count++;
-        it->first = *s.group;
-      }
-      it->second.emplace_back(sid, &s);
-    }
-  }
-  if (solo_.empty() && group_count == 0) return;
+  const auto& found = index_.match(subject);
+  if (found.solo.empty() && found.groups.empty()) return;
 
-  auto head = std::make_shared<std::string>();
-  head->reserve(frame_json.size() + subject.size() + 48);
-  *head += "{\"op\":\"msg\",\"subject\":";
-  append_py_string(*head, subject);
-  *head += ",\"frame\":";
-  *head += frame_json;
-  *head += ",\"sub_id\":";
-  std::shared_ptr<const std::string> shared = std::move(head);
+  head_.clear();
+  head_ += "{\"op\":\"msg\",\"subject\":";
+  append_py_string(head_, subject);
+  head_ += ",\"frame\":";
+  head_ += frame_json;
+  head_ += ",\"sub_id\":";
 
   auto deliver = [&](session_id to, const sub& s) {
-    std::string own;
-    own.reserve(s.sub_id_json.size() + 2);
-    own += s.sub_id_json;
-    own += "}\n";
     delivered_.fetch_add(1, std::memory_order_relaxed);
-    sink_.send(to, out_line{shared, std::move(own)});
+    sink_.send(to, out_line{head_, s.tail});
   };
-  // Copy the choice first: a sink may close a session (slow consumer) while we deliver.
-  for (const auto& [sid, s] : solo_) deliver(sid, *s);
-  for (std::size_t i = 0; i < group_count; ++i) {
-    auto& [name, members] = groups_[i];
-    auto& counter = rr_[std::string(name)];
-    const auto& [sid, s] = members[counter % members.size()];
+  // session_id is the key's high half (see op_sub).
+  for (const auto& e : found.solo) deliver(e.key >> 32, *static_cast<const sub*>(e.data));
+  for (const auto& g : found.groups) {
+    auto& counter = rr_[g.group];
+    const auto& e = g.members[counter % g.members.size()];
     ++counter;
-    deliver(sid, *s);
+    deliver(e.key >> 32, *static_cast<const sub*>(e.data));
   }
 }
 
@@ -247,23 +249,41 @@ void broker_core::op_sub(session_id id, const boost::json::object& msg) {
     return;
   }
   const auto* group = field(msg, "queue_group");
-  sub s{py_value(*sub_id), std::string(subject->get_string()), std::nullopt};
+  sub s{py_value(*sub_id), {}, std::string(subject->get_string()), std::nullopt};
+  s.tail = s.sub_id_json + "}\n";
   if (group && !group->is_null())
     s.group = group->is_string() ? std::string(group->get_string()) : py_value(*group);
-  auto& subs = sessions_[id].subs;
-  auto it = std::find_if(subs.begin(), subs.end(),
-                         [&](const sub& x) { return x.sub_id_json == s.sub_id_json; });
-  if (it != subs.end())
-    *it = std::move(s);  // same sub_id overwrites, keeping its place
-  else
-    subs.push_back(std::move(s));
+  auto& sess = sessions_[id];
+  auto it = sess.subs.find(s.sub_id_json);
+  if (it != sess.subs.end()) {
+    // Same sub_id overwrites, keeping its place (its key).
+    index_.erase(it->second.pattern, it->second.key);
+    s.key = it->second.key;
+  } else if (max_subs_ != 0 && sess.subs.size() >= max_subs_) {
+    subs_rejected_.fetch_add(1, std::memory_order_relaxed);
+    send_err(id, "sub: too many subscriptions on this connection (limit " +
+                     std::to_string(max_subs_) + ")");
+    return;
+  } else {
+    s.key = (id << 32) | sess.next_sub++;
+  }
+  if (s.group) {
+    auto [g, added] = group_ids_.try_emplace(*s.group, static_cast<std::uint32_t>(rr_.size()));
+    if (added) rr_.push_back(0);
+    s.group_id = g->second;
+  }
+  auto& stored = sess.subs.insert_or_assign(s.sub_id_json, std::move(s)).first->second;
+  index_.insert(stored.pattern, {stored.key, stored.group_id, &stored});
 }
 
 void broker_core::op_unsub(session_id id, const boost::json::object& msg) {
   const auto* sub_id = field(msg, "sub_id");
   if (sub_id == nullptr) return;
-  std::string key = py_value(*sub_id);
-  std::erase_if(sessions_[id].subs, [&](const sub& x) { return x.sub_id_json == key; });
+  auto& subs = sessions_[id].subs;
+  auto it = subs.find(py_value(*sub_id));
+  if (it == subs.end()) return;
+  index_.erase(it->second.pattern, it->second.key);
+  subs.erase(it);
 }
 
 broker_core::ns_info* broker_core::find_ns(std::string_view name) {
@@ -368,6 +388,7 @@ broker_stats broker_core::stats() const noexcept {
   s.missing_fields = r(missing_fields_);
   s.lines_too_long = r(lines_too_long_);
   s.slow_consumers = r(slow_consumers_);
+  s.subscriptions_rejected = r(subs_rejected_);
   return s;
 }
 

@@ -1,6 +1,7 @@
 // The Asio shell around broker_core: one accept loop, and per connection one reader and one
-// writer coroutine, all on one strand. The writer keeps exactly one write in flight and
-// gathers every queued line into it.
+// writer coroutine, all on one strand. The writer keeps exactly one write in flight (at
+// most 256 KiB: one turn); a reader whose lines filled another session's queue waits for
+// it to drain before its next read (producer stall, see broker_server.h).
 #include "neuromesh/synapse/broker_server.h"
 
 #include "broker_core.h"
@@ -19,8 +20,9 @@
 #include <boost/asio/write.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <array>
-#include <deque>
+#include <chrono>
 #include <map>
 
 namespace neuromesh::synapse {
@@ -31,34 +33,60 @@ using detail::session_id;
 
 namespace {
 
+using clock_type = std::chrono::steady_clock;
+
 struct session {
   session(session_id i, tcp::socket s, std::size_t max_line)
-      : id(i), socket(std::move(s)), wake(socket.get_executor()), framer(max_line) {}
+      : id(i),
+        socket(std::move(s)),
+        wake(socket.get_executor()),
+        resume(socket.get_executor()),
+        framer(max_line) {}
   session_id id;
   tcp::socket socket;
-  asio::steady_timer wake;  // the writer sleeps on it while the queue is empty
-  std::deque<detail::out_line> queue;
-  std::size_t queued_bytes = 0;
-  bool draining = false;  // stop(): flush the queue, then close
+  asio::steady_timer wake;    // the writer sleeps on it while nothing is queued
+  asio::steady_timer resume;  // the reader sleeps on it while a queue it fed is full
+  // Outbound bytes: `out` collects lines; the writer swaps it with `inflight` and writes
+  // that, so queueing a line is one append and the buffers are reused (no allocation).
+  std::string out;
+  std::string inflight;
+  std::size_t inflight_done = 0;  // bytes of inflight already written
+  clock_type::time_point last_progress{};
+  std::vector<std::weak_ptr<session>> stall_on;  // full queues this reader fed (this turn)
+  std::vector<std::weak_ptr<session>> waiters;   // readers stalled on this queue
+  bool draining = false;                         // stop(): flush, then close
   bool closed = false;
   detail::line_framer framer;
   std::array<char, 64 * 1024> read_buf;
+
+  std::size_t queued() const noexcept { return out.size() + inflight.size() - inflight_done; }
+  void wake_waiters() {
+    for (auto& w : waiters)
+      if (auto r = w.lock()) r->resume.cancel();
+    waiters.clear();
+  }
 };
 
 }  // namespace
 
 struct broker_server::impl final : detail::broker_sink, std::enable_shared_from_this<impl> {
   impl(asio::any_io_executor ex, broker_options o)
-      : strand(asio::make_strand(ex)), acceptor(strand), opts(std::move(o)), core(*this) {}
+      : strand(asio::make_strand(ex)), acceptor(strand), opts(std::move(o)), core(*this) {
+    core.set_max_subscriptions(opts.max_subscriptions);
+    core.set_observe_signals(static_cast<bool>(opts.on_signal));
+  }
 
   asio::strand<asio::any_io_executor> strand;
   tcp::acceptor acceptor;
   broker_options opts;
   detail::broker_core core;
   std::map<session_id, std::shared_ptr<session>> sessions;
+  session* reading = nullptr;  // the session whose lines are being handled right now
   session_id next_id = 1;
   std::atomic<std::uint16_t> port{0};
   std::atomic<std::size_t> live_sessions{0};
+  std::atomic<std::uint64_t> producer_stalls{0}, connections_rejected{0}, accept_errors{0},
+      reader_errors{0};
   bool stopping = false;
 
   void send(session_id to, detail::out_line line) override {
@@ -66,17 +94,21 @@ struct broker_server::impl final : detail::broker_sink, std::enable_shared_from_
     if (it == sessions.end()) return;
     session& s = *it->second;
     if (s.closed) return;
-    if (s.queued_bytes + line.size() > opts.max_outbound_bytes) {
-      // Slow consumer: cut it off so it never delays anyone else (see broker_server.h).
-      core.count_slow_consumer();
-      spdlog::warn("broker: session {} exceeded its {} byte outbound queue; closing it", s.id,
-                   opts.max_outbound_bytes);
-      close_now(s);
+    if (s.queued() + line.size() > opts.max_outbound_bytes) {
+      cut_slow_consumer(s, "its outbound queue would pass max_outbound_bytes");
       return;
     }
-    s.queued_bytes += line.size();
-    s.queue.push_back(std::move(line));
-    if (s.queue.size() == 1) s.wake.cancel();
+    bool was_empty = s.queued() == 0;
+    s.out.append(line.head);
+    s.out.append(line.tail);
+    if (was_empty) {
+      s.last_progress = clock_type::now();
+      s.wake.cancel();
+    }
+    // Producer stall: the session whose line caused this stops reading until s drains.
+    if (reading != nullptr && s.queued() > opts.outbound_high_water &&
+        (reading->stall_on.empty() || reading->stall_on.back().lock().get() != &s))
+      reading->stall_on.push_back(it->second);
   }
 
   void on_signal(std::string_view subject, std::string_view frame) override {
@@ -88,6 +120,13 @@ struct broker_server::impl final : detail::broker_sink, std::enable_shared_from_
     }
   }
 
+  void cut_slow_consumer(session& s, std::string_view why) {
+    core.count_slow_consumer();
+    spdlog::warn("broker: session {} is a slow consumer ({}, {} bytes queued); closing it", s.id,
+                 why, s.queued());
+    close_now(s);
+  }
+
   // Does not touch core: the reader coroutine notices the closed socket and cleans up, so
   // a close during a fan-out never invalidates the fan-out's state.
   static void close_now(session& s) {
@@ -96,6 +135,8 @@ struct broker_server::impl final : detail::broker_sink, std::enable_shared_from_
     s.socket.shutdown(tcp::socket::shutdown_both, ignored);
     s.socket.close(ignored);
     s.wake.cancel();
+    s.resume.cancel();
+    s.wake_waiters();
   }
 };
 
@@ -104,61 +145,135 @@ namespace {
 using impl_ptr = std::shared_ptr<broker_server::impl>;
 
 asio::awaitable<void> async_session_writer(impl_ptr self, std::shared_ptr<session> s) {
-  std::vector<asio::const_buffer> buffers;
+  const std::size_t low_water = self->opts.outbound_high_water / 2;
+  constexpr std::size_t max_write = 256 * 1024;  // one turn of this writer on the strand
   while (!s->closed) {
-    if (s->queue.empty()) {
-      if (s->draining) break;
-      s->wake.expires_at(asio::steady_timer::time_point::max());
-      boost::system::error_code ec;
-      co_await s->wake.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-      continue;
+    if (s->inflight_done == s->inflight.size()) {
+      s->inflight.clear();
+      s->inflight_done = 0;
+      if (s->out.empty()) {
+        if (s->draining) break;
+        s->wake.expires_at(asio::steady_timer::time_point::max());
+        boost::system::error_code ec;
+        co_await s->wake.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        continue;
+      }
+      s->inflight.swap(s->out);
     }
-    buffers.clear();
-    std::size_t count = 0, bytes = 0;
-    for (const auto& line : s->queue) {
-      if (line.shared) buffers.emplace_back(asio::buffer(*line.shared));
-      buffers.emplace_back(asio::buffer(line.own));
-      ++count;
-      bytes += line.size();
-      if (count == 256 || bytes >= 256 * 1024) break;
-    }
+    std::size_t len = std::min(max_write, s->inflight.size() - s->inflight_done);
     boost::system::error_code ec;
-    co_await asio::async_write(s->socket, buffers, asio::redirect_error(asio::use_awaitable, ec));
+    std::size_t n = co_await s->socket.async_write_some(
+        asio::buffer(s->inflight.data() + s->inflight_done, len),
+        asio::redirect_error(asio::use_awaitable, ec));
     if (ec || s->closed) break;
-    for (std::size_t i = 0; i < count; ++i) s->queue.pop_front();
-    s->queued_bytes -= bytes;
+    s->inflight_done += n;
+    s->last_progress = clock_type::now();
+    if (!s->waiters.empty() && s->queued() <= low_water) s->wake_waiters();
   }
-  s->queue.clear();
-  s->queued_bytes = 0;
+  s->out.clear();
+  s->inflight.clear();
+  s->inflight_done = 0;
   if (!s->closed) broker_server::impl::close_now(*s);
   (void)self;
 }
 
-asio::awaitable<void> async_session_reader(impl_ptr self, std::shared_ptr<session> s) {
+// Waits while a queue this session fed in its last turn is over the high-water mark; cuts
+// off a queue that makes no progress for slow_consumer_timeout.
+asio::awaitable<void> async_producer_stall(impl_ptr self, std::shared_ptr<session> s) {
+  const std::size_t low_water = self->opts.outbound_high_water / 2;
+  auto stall_on = std::move(s->stall_on);
+  s->stall_on.clear();
+  bool counted = false;
+  for (auto& w : stall_on) {
+    while (!s->closed) {
+      auto d = w.lock();
+      if (!d || d->closed || d->queued() <= low_water) break;
+      auto deadline = d->last_progress + self->opts.slow_consumer_timeout;
+      if (clock_type::now() >= deadline) {
+        self->cut_slow_consumer(*d, "no write progress while over the high-water mark");
+        break;
+      }
+      if (!counted) self->producer_stalls.fetch_add(1, std::memory_order_relaxed);
+      counted = true;
+      d->waiters.push_back(s);
+      d.reset();
+      s->resume.expires_at(deadline);
+      boost::system::error_code ec;
+      co_await s->resume.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+  }
+}
+
+asio::awaitable<void> async_read_lines(impl_ptr self, std::shared_ptr<session> s) {
   while (!s->closed) {
+    if (!s->stall_on.empty()) co_await async_producer_stall(self, s);
+    if (s->closed) break;
     boost::system::error_code ec;
     std::size_t n = co_await s->socket.async_read_some(
         asio::buffer(s->read_buf), asio::redirect_error(asio::use_awaitable, ec));
     if (ec) break;
-    s->framer.feed(
-        std::string_view(s->read_buf.data(), n),
-        [&](std::string_view line) { self->core.handle_line(s->id, line); },
-        [&] { self->core.line_too_long(s->id, s->framer.max_line_bytes()); });
+    self->reading = s.get();
+    try {
+      s->framer.feed(
+          std::string_view(s->read_buf.data(), n),
+          [&](std::string_view line) { self->core.handle_line(s->id, line); },
+          [&] { self->core.line_too_long(s->id, s->framer.max_line_bytes()); });
+    } catch (...) {
+      self->reading = nullptr;
+      throw;
+    }
+    self->reading = nullptr;
   }
+}
+
+asio::awaitable<void> async_session_reader(impl_ptr self, std::shared_ptr<session> s) {
+  try {
+    co_await async_read_lines(self, s);
+  } catch (const std::exception& e) {
+    self->reader_errors.fetch_add(1, std::memory_order_relaxed);
+    spdlog::error("broker: session {} reader failed: {}; closing it", s->id, e.what());
+  }
+  // Always reached: a reader that threw is cleaned up like one that saw EOF.
   if (!s->closed) broker_server::impl::close_now(*s);
   self->core.close_session(s->id);
   self->sessions.erase(s->id);
   self->live_sessions.store(self->sessions.size(), std::memory_order_relaxed);
 }
 
+// Tells a connection over max_connections why, then closes it (best effort, bounded).
+asio::awaitable<void> async_reject(tcp::socket socket, std::size_t limit) {
+  std::string line = "{\"op\":\"err\",\"message\":\"too many connections (limit " +
+                     std::to_string(limit) + ")\"}\n";
+  boost::system::error_code ec;
+  socket.non_blocking(true, ec);
+  socket.write_some(asio::buffer(line), ec);  // a fresh socket's buffer takes it at once
+  socket.shutdown(tcp::socket::shutdown_both, ec);
+  socket.close(ec);
+  co_return;
+}
+
 asio::awaitable<void> async_accept_loop(impl_ptr self) {
+  asio::steady_timer backoff_timer(self->strand);
+  std::chrono::milliseconds backoff{0};
   while (!self->stopping) {
     boost::system::error_code ec;
     tcp::socket socket(self->strand);
     co_await self->acceptor.async_accept(socket, asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
       if (self->stopping || ec == asio::error::operation_aborted) break;
-      spdlog::warn("broker: accept failed: {}", ec.message());
+      // EMFILE/ENFILE/ENOBUFS...: back off (5 ms doubling to 1 s) instead of spinning.
+      self->accept_errors.fetch_add(1, std::memory_order_relaxed);
+      backoff = std::min(std::chrono::milliseconds(1000),
+                         std::max(std::chrono::milliseconds(5), backoff * 2));
+      spdlog::warn("broker: accept failed: {}; retrying in {} ms", ec.message(), backoff.count());
+      backoff_timer.expires_after(backoff);
+      co_await backoff_timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      continue;
+    }
+    backoff = std::chrono::milliseconds(0);
+    if (self->opts.max_connections != 0 && self->sessions.size() >= self->opts.max_connections) {
+      self->connections_rejected.fetch_add(1, std::memory_order_relaxed);
+      co_await async_reject(std::move(socket), self->opts.max_connections);
       continue;
     }
     socket.set_option(tcp::no_delay(true), ec);
@@ -244,7 +359,15 @@ std::string broker_server::url() const {
   return "cosmo://" + impl_->opts.host + ":" + std::to_string(port());
 }
 
-broker_stats broker_server::stats() const noexcept { return impl_->core.stats(); }
+broker_stats broker_server::stats() const noexcept {
+  auto st = impl_->core.stats();
+  auto r = [](const std::atomic<std::uint64_t>& a) { return a.load(std::memory_order_relaxed); };
+  st.producer_stalls = r(impl_->producer_stalls);
+  st.connections_rejected = r(impl_->connections_rejected);
+  st.accept_errors = r(impl_->accept_errors);
+  st.reader_errors = r(impl_->reader_errors);
+  return st;
+}
 
 std::size_t broker_server::session_count() const noexcept {
   return impl_->live_sessions.load(std::memory_order_relaxed);

@@ -181,6 +181,46 @@ std::string py_string(std::string_view s) {
   return out;
 }
 
+std::size_t py_canonical_string_size(std::string_view text, bool& has_escapes) noexcept {
+  has_escapes = false;
+  if (text.empty() || text[0] != '"') return 0;
+  auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;  // uppercase hex is not what Python writes
+  };
+  std::size_t i = 1;
+  while (i < text.size()) {
+    auto c = static_cast<unsigned char>(text[i]);
+    if (c == '"') return i + 1;
+    if (c < 0x20 || c > 0x7e) return 0;
+    if (c != '\\') {
+      ++i;
+      continue;
+    }
+    has_escapes = true;
+    if (i + 1 >= text.size()) return 0;
+    char e = text[i + 1];
+    if (e == '"' || e == '\\' || e == 'n' || e == 'r' || e == 't' || e == 'b' || e == 'f') {
+      i += 2;
+      continue;
+    }
+    if (e != 'u' || i + 6 > text.size()) return 0;
+    int v = 0;
+    for (std::size_t k = 2; k < 6; ++k) {
+      int h = hex(text[i + k]);
+      if (h < 0) return 0;
+      v = v * 16 + h;
+    }
+    // Python uses \u only for what has no short escape and is not printable ASCII.
+    bool short_form =
+        v == '"' || v == '\\' || v == '\n' || v == '\r' || v == '\t' || v == '\b' || v == '\f';
+    if (short_form || (v >= 0x20 && v <= 0x7e) || (v >= 0xd800 && v <= 0xdfff)) return 0;
+    i += 6;
+  }
+  return 0;
+}
+
 void append_py_value(std::string& out, const boost::json::value& v) {
   switch (v.kind()) {
     case boost::json::kind::null:

@@ -23,6 +23,11 @@ std::string py_value(const boost::json::value& v);
 /// Python's repr() of a JSON value as it appears in the reference's error messages
 /// ('x' for a string, None, True, 5).
 std::string py_repr(const boost::json::value* v);
+/// If text starts with a quoted JSON string written exactly as append_py_string would
+/// write it (so decoding and re-encoding it is the identity), the length of that quoted
+/// string including both quotes; else 0. \u escapes of surrogates are never canonical here
+/// (the caller falls back to a full parse). Sets has_escapes when it contains a backslash.
+std::size_t py_canonical_string_size(std::string_view text, bool& has_escapes) noexcept;
 /// Python's truthiness of a JSON value (null, "", 0, false, [], {} are false).
 bool py_truthy(const boost::json::value* v) noexcept;
 

@@ -196,7 +196,8 @@ TEST_F(broker_server_test, malformed_flood_loses_no_valid_message) {
 
 TEST_F(broker_server_test, a_stalled_reader_is_cut_off_and_never_slows_the_others) {
   broker_options o;
-  o.max_outbound_bytes = 256 * 1024;
+  o.outbound_high_water = 256 * 1024;
+  o.slow_consumer_timeout = 300ms;
   start(o);
   auto stalled = client(4096);
   stalled.send_line(R"({"op":"sub","sub_id":"slow","subject":"t"})");
@@ -225,6 +226,29 @@ TEST_F(broker_server_test, a_stalled_reader_is_cut_off_and_never_slows_the_other
   EXPECT_EQ(got, batches * batch);
   EXPECT_TRUE(testing::eventually([&] { return server->stats().slow_consumers == 1; }));
   EXPECT_TRUE(testing::eventually([&] { return server->session_count() == 2; }));
+}
+
+TEST_F(broker_server_test, caps_on_connections_and_subscriptions_answer_err_and_count) {
+  broker_options o;
+  o.max_connections = 2;
+  o.max_subscriptions = 2;
+  start(o);
+  auto a = client();
+  auto b = client();
+  raw_client c(port);
+  EXPECT_EQ(c.read_line(), R"x({"op":"err","message":"too many connections (limit 2)"})x");
+  EXPECT_EQ(c.read_line(), "<eof>");
+  EXPECT_EQ(server->stats().connections_rejected, 1u);
+  a.send_line(R"({"op":"sub","sub_id":"1","subject":"x"})");
+  a.send_line(R"({"op":"sub","sub_id":"2","subject":"y"})");
+  a.send_line(R"({"op":"sub","sub_id":"2","subject":"z"})");  // overwrite: not a new one
+  a.send_line(R"({"op":"sub","sub_id":"3","subject":"w"})");
+  EXPECT_EQ(
+      a.read_line(),
+      R"x({"op":"err","message":"sub: too many subscriptions on this connection (limit 2)"})x");
+  EXPECT_EQ(server->stats().subscriptions_rejected, 1u);
+  b.send_line(R"({"op":"pub","subject":"z","frame":"f"})");
+  EXPECT_EQ(a.read_line(), R"({"op":"msg","subject":"z","frame":"f","sub_id":"2"})");
 }
 
 TEST_F(broker_server_test, disconnect_removes_subscriptions_and_namespaces) {

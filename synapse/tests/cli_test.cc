@@ -107,8 +107,8 @@ run_result run(std::vector<std::string> args) {
 
 struct cli_test : ::testing::Test {
   void SetUp() override {
-    broker = std::make_unique<child>(
-        std::vector<std::string>{"synapse", "start", "memory", "--port", "0", "-n", "clitest"});
+    broker = std::make_unique<child>(std::vector<std::string>{
+        "synapse", "start", "memory", "--port", "0", "-n", "clitest", "--print"});
     auto banner = broker->read_line();
     std::smatch m;
     ASSERT_TRUE(std::regex_search(banner, m, std::regex("port ([0-9]+)"))) << banner;

@@ -6,9 +6,16 @@
 // Differences from the reference, on purpose (§11):
 //  * a line longer than max_line_bytes is answered with an `err` and skipped; the
 //    connection stays open;
-//  * each session has a bounded outbound queue (max_outbound_bytes). A session whose queue
-//    overflows is a slow consumer: it is closed (and counted), so it never slows the
-//    fan-out to anyone else. Its client reconnects and resubscribes; what was queued is lost;
+//  * back-pressure instead of loss (nats-server's producer stall): when a session's
+//    outbound queue passes outbound_high_water, the broker stops reading from every
+//    session whose lines fed it, until it drains to half that. A fast publisher is slowed;
+//    a healthy subscriber is never dropped. Writers and readers share one strand fairly
+//    (each completion is one turn), so no reader starves the writers;
+//  * a subscriber that truly stops reading — over the high-water mark with no write
+//    progress for slow_consumer_timeout — is closed and counted (slow_consumers); the
+//    publishers it held resume at once. A queue that would pass max_outbound_bytes (only
+//    possible when very many publishers feed one session in the same instant) is closed
+//    the same way. Its client reconnects and resubscribes; what was queued is lost;
 //  * a line that is valid JSON but not an object, or a field of the wrong type, gets an
 //    `err` instead of killing the session.
 //
@@ -33,7 +40,13 @@ struct broker_options {
   std::string host = "127.0.0.1";
   std::uint16_t port = 7070;                   ///< 0 picks a free port (see port())
   std::size_t max_line_bytes = 1 << 20;        ///< longer inbound lines get an `err`
-  std::size_t max_outbound_bytes = 16u << 20;  ///< per session; overflow closes it
+  std::size_t max_outbound_bytes = 64u << 20;  ///< per session hard cap; overflow closes it
+  /// Per session: above this, the sessions feeding it are not read until it drains to half.
+  std::size_t outbound_high_water = 2u << 20;
+  /// Over the high-water mark with no write progress for this long: a slow consumer, closed.
+  std::chrono::milliseconds slow_consumer_timeout{2000};
+  std::size_t max_connections = 0;             ///< 0 = unlimited; more are told `err` and closed
+  std::size_t max_subscriptions = 0;           ///< per session; 0 = unlimited; more get an `err`
   std::chrono::milliseconds stop_grace{1000};  ///< how long stop lets queues drain
   /// Observer called for every routed `pub` with the subject and the frame text (on the
   /// broker's strand; keep it short). `neuromesh synapse start` prints from here.
@@ -51,7 +64,12 @@ struct broker_stats {
   std::uint64_t unknown_ops = 0;
   std::uint64_t missing_fields = 0;  ///< ops rejected for a missing or mistyped field
   std::uint64_t lines_too_long = 0;
-  std::uint64_t slow_consumers = 0;  ///< sessions closed because their queue overflowed
+  std::uint64_t slow_consumers = 0;          ///< sessions closed for not reading (see above)
+  std::uint64_t producer_stalls = 0;         ///< times a reader paused for a full outbound queue
+  std::uint64_t connections_rejected = 0;    ///< over max_connections
+  std::uint64_t subscriptions_rejected = 0;  ///< over max_subscriptions
+  std::uint64_t accept_errors = 0;           ///< failed accepts (EMFILE...), each backed off
+  std::uint64_t reader_errors = 0;           ///< sessions whose reader threw (cleaned up)
 };
 
 class broker_server {
