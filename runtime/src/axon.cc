@@ -1,0 +1,173 @@
+#include "neuromesh/runtime/axon.h"
+
+#include "json_util.h"
+#include "neuromesh/protocol/builders.h"
+#include "neuromesh/runtime/errors.h"
+
+#include <spdlog/spdlog.h>
+
+#include <exception>
+
+namespace neuromesh::runtime {
+
+namespace json = boost::json;
+namespace asio = boost::asio;
+using protocol::signal;
+
+asio::awaitable<json::value> neuron::operator()(const json::object& input,
+                                                const context& ctx) const {
+  if (async_) co_return co_await async_(input, ctx);
+  co_return sync_(input, ctx);
+}
+
+axon::axon(axon_options options) : o_(std::move(options)) {
+  if (o_.neuron_id.empty()) throw usage_error("axon: neuron_id must not be empty");
+  if (!o_.neuron) throw usage_error("axon '" + o_.neuron_id + "': no neuron given");
+  o_.capabilities = detail::sorted_unique(std::move(o_.capabilities));
+}
+
+bool axon::covers(const std::vector<std::string>& wanted) const noexcept {
+  return detail::covers(o_.capabilities, wanted);
+}
+
+namespace {
+
+protocol::envelope_options reply_envelope(const signal& task, const std::string& neuron_id) {
+  return {.directed = protocol::directed{.id = neuron_id},
+          .trace = task.trace_id,
+          .parent = task.id,
+          .meta = {}};
+}
+
+json::value marker(std::string_view key, json::object o) {
+  o[key] = true;
+  return o;
+}
+
+}  // namespace
+
+signal axon::error_reply(const signal& task, const std::string& neuron_id, std::string code,
+                         std::string message, bool recoverable) {
+  return protocol::error_signal(
+      {.code = std::move(code), .message = std::move(message), .recoverable = recoverable},
+      reply_envelope(task, neuron_id));
+}
+
+signal axon::map_result(const signal& task, const std::string& neuron_id,
+                        const json::value& output) {
+  auto e = reply_envelope(task, neuron_id);
+  if (!output.is_object()) return protocol::agent_output_signal(output, std::move(e));
+  const auto& o = output.get_object();
+  auto flag = [&](std::string_view key) {
+    auto it = o.find(key);
+    return it != o.end() && detail::truthy(it->value());
+  };
+  if (flag("__error__")) {
+    auto rec = o.find("recoverable");
+    return protocol::error_signal({.code = detail::string_field(o, "code").value_or("NEURON_ERROR"),
+                                   .message = detail::string_field(o, "message").value_or(""),
+                                   .recoverable = rec != o.end() && detail::truthy(rec->value())},
+                                  std::move(e));
+  }
+  if (flag("__clarification__")) {
+    const auto* ctx = detail::object_field(o, "context");
+    return protocol::clarification_signal(detail::string_field(o, "question").value_or(""),
+                                          ctx ? detail::raw(*ctx) : protocol::raw_object{},
+                                          std::move(e));
+  }
+  if (flag("__permission__")) {
+    const auto* scope = detail::object_field(o, "scope");
+    const auto* ctx = detail::object_field(o, "context");
+    return protocol::permission_signal(
+        {.action = detail::string_field(o, "action").value_or(""),
+         .scope = scope ? detail::raw(*scope) : protocol::raw_object{},
+         .reason = detail::string_field(o, "reason"),
+         .context = ctx ? detail::raw(*ctx) : protocol::raw_object{}},
+        std::move(e));
+  }
+  return protocol::agent_output_signal(output, std::move(e));
+}
+
+json::value axon::detect(const json::value& output) const {
+  auto first = [&](const std::vector<output_detector>& ds) -> std::optional<json::object> {
+    for (const auto& d : ds) {
+      if (auto r = d(output)) return r;
+    }
+    return std::nullopt;
+  };
+  if (auto r = first(detect_error_)) return marker("__error__", std::move(*r));
+  if (auto r = first(detect_clar_)) return marker("__clarification__", std::move(*r));
+  if (auto r = first(detect_perm_)) return marker("__permission__", std::move(*r));
+  if (auto r = first(detect_output_)) return json::value(std::move(*r));
+  return output;
+}
+
+asio::awaitable<signal> axon::async_handle_task(const signal& task, dendrite* host) const {
+  json::object payload = task.payload.to_json();
+  context ctx{.trace = task.trace_id,
+              .task_id = task.id,
+              .neuron_id = o_.neuron_id,
+              .context_ref = detail::string_field(payload, "context_ref").value_or(""),
+              .items = {},
+              .host = host};
+  json::object input;
+  if (auto it = payload.find("input"); it != payload.end() && !it->value().is_null()) {
+    if (!it->value().is_object())
+      co_return error_reply(task, o_.neuron_id, "NEURON_EXCEPTION",
+                            "TASK payload.input must be an object, got " +
+                                std::string(json::to_string(it->value().kind())));
+    input = std::move(it->value().get_object());
+  }
+  if (o_.fetcher && !ctx.context_ref.empty()) {
+    try {
+      ctx.items = co_await o_.fetcher(ctx.context_ref);
+    } catch (const std::exception& ex) {
+      spdlog::warn("axon {}: context_fetcher failed for '{}': {}", o_.neuron_id, ctx.context_ref,
+                   ex.what());
+      ctx.items = {};
+    }
+  }
+  json::value output;
+  try {
+    for (const auto& hook : before_) {
+      if (auto replaced = hook(input, ctx)) input = std::move(*replaced);
+    }
+    output = co_await o_.neuron(input, ctx);
+    output = detect(output);
+  } catch (const std::exception& ex) {
+    co_return error_reply(task, o_.neuron_id, "NEURON_EXCEPTION", ex.what());
+  }
+  co_return map_result(task, o_.neuron_id, output);
+}
+
+void axon::fire_connect() {
+  for (auto& fn : connect_) {
+    try {
+      fn(*this);
+    } catch (const std::exception& ex) {
+      spdlog::warn("axon {}: on_connect hook threw: {}", o_.neuron_id, ex.what());
+    }
+  }
+}
+
+void axon::fire_refresh(const refresh_event& e) {
+  for (auto& fn : refresh_) {
+    try {
+      fn(*this, e);
+    } catch (const std::exception& ex) {
+      spdlog::warn("axon {}: on_refresh hook threw: {}", o_.neuron_id, ex.what());
+    }
+  }
+}
+
+void axon::fire_close() {
+  for (auto& fn : close_) {
+    try {
+      fn(*this);
+    } catch (const std::exception& ex) {
+      spdlog::warn("axon {}: on_close hook threw: {}", o_.neuron_id, ex.what());
+    }
+  }
+}
+
+}  // namespace neuromesh::runtime

@@ -1,0 +1,143 @@
+#pragma once
+// The dendrite's internals (layer-internal): state shared by dendrite.cc (lifecycle,
+// attachment, heartbeats, registry), dendrite_inbound.cc (the §4.6 pipeline, TASK routing,
+// STOP, DISCOVER) and dendrite_dispatch.cc (dispatch, offers, retries, decisions).
+//
+// Everything here runs on impl::ex (one executor, no locks). Synapse handlers and spawned
+// coroutines hold a shared_ptr (or weak_ptr) to the impl, so they never outlive it.
+
+#include "neuromesh/protocol/signal.h"
+#include "neuromesh/protocol/signal_type.h"
+#include "neuromesh/runtime/decision_cache.h"
+#include "neuromesh/runtime/dendrite.h"
+#include "neuromesh/runtime/stale_sweep.h"
+#include "neuromesh/synapse/synapse.h"
+
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <array>
+#include <deque>
+#include <exception>
+#include <memory>
+#include <random>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+namespace neuromesh::runtime {
+
+struct dendrite::impl : std::enable_shared_from_this<impl> {
+  impl(boost::asio::any_io_executor e, synapse::synapse& b, registry::registry_store* s,
+       dendrite_options opts);
+
+  static constexpr std::size_t type_count = protocol::signal_type_count;
+  static std::size_t idx(protocol::signal_type t) { return static_cast<std::size_t>(t); }
+
+  boost::asio::any_io_executor ex;
+  synapse::synapse& bus;
+  registry::registry_store* store;
+  dendrite_options o;
+  dendrite* self = nullptr;  // null once the dendrite object is gone
+  bool running = false;
+  bool started_once = false;
+
+  std::vector<std::shared_ptr<axon>> axons;
+
+  // Subscriptions: one per type (inbound pipeline), plus the two TASK ones.
+  std::array<std::optional<synapse::subscription>, type_count> subs{};
+  std::array<bool, type_count> subscribing{};
+  std::optional<synapse::subscription> task_sub, routed_sub;
+  std::string routed_group;
+
+  struct handler_entry {
+    handler_filter filter;
+    signal_handler handler;
+  };
+  std::array<std::vector<handler_entry>, type_count> handlers{};
+  std::vector<signal_handler> discover_handlers;
+
+  // Pathways: by trace (originator/observer), by request id (op), by STOP id (ack collectors).
+  std::unordered_map<std::string, std::shared_ptr<pathway>> pathways, ops, collectors;
+
+  // In-flight Neuron calls.
+  struct task_rec {
+    boost::asio::cancellation_signal cancel;
+    bool cancelled = false;
+    std::string trace;
+  };
+  std::unordered_map<std::string, std::vector<std::shared_ptr<task_rec>>> tasks_by_trace;
+  std::size_t in_flight = 0;
+  std::unique_ptr<boost::asio::steady_timer> drain_timer;
+
+  decision_cache decisions;
+  dendrite_stats st;
+  stale_sweep sweeper;
+
+  std::vector<std::function<void(dendrite&)>> connect_hooks;
+  std::vector<std::function<void(dendrite&, const refresh_event&)>> refresh_hooks;
+  struct schedule {
+    std::chrono::milliseconds every;
+    std::function<void(dendrite&)> fn;
+  };
+  std::vector<schedule> schedules;
+  std::function<std::int64_t(const protocol::trace_id&, bool)> rollback;
+
+  std::shared_ptr<boost::asio::steady_timer> heartbeat_timer;
+  std::vector<std::shared_ptr<boost::asio::steady_timer>> schedule_timers;
+
+  // Lifecycle Signals we published (to tell our REGISTER loopback from a conflicting claim).
+  std::unordered_set<std::string> own_ids;
+  std::deque<std::string> own_order;
+  std::unordered_set<std::string> pending_discovers;
+  std::mt19937 rng{std::random_device{}()};
+
+  // ---- helpers (dendrite.cc) ----
+  registry::time_point now() const { return o.clock ? o.clock() : registry::now_utc(); }
+  void remember_own(const protocol::event_id& id);
+  bool is_pathway_subscribed() const;
+  boost::asio::awaitable<void> ensure_type(protocol::signal_type t);
+  boost::asio::awaitable<void> ensure_task_subscriptions();
+  boost::asio::awaitable<void> ensure_pathway_types();
+  boost::asio::awaitable<bool> publish(protocol::signal s);
+  boost::asio::awaitable<void> register_axon(std::shared_ptr<axon> a);
+  boost::asio::awaitable<void> deregister_axon(std::shared_ptr<axon> a, std::string reason);
+  void fire_refresh(const refresh_event& e);
+  void store_call_failed(const char* what, const std::string& message);
+  void start_heartbeat();
+  void start_schedules();
+  void cancel_timers();
+  void unsubscribe_all();
+  void close_all_pathways();
+  std::size_t cancel_tasks(const std::string& trace);
+  void cancel_all_tasks();
+  void open_pathway(const std::shared_ptr<pathway>& pw);
+  void spawn(boost::asio::awaitable<void> a, const char* what);
+
+  // ---- inbound (dendrite_inbound.cc) ----
+  synapse::handler make_handler(bool task_path);
+  void on_inbound(const protocol::signal& s);
+  void on_task(const protocol::signal& s);
+  void route_and_run(const protocol::signal& task);
+  void run_task(std::shared_ptr<axon> a, protocol::signal task);
+  void task_done(const std::shared_ptr<task_rec>& rec);
+  void on_discover(const protocol::signal& s);
+  void on_stop(const protocol::signal& s);
+  void on_award(const protocol::signal& s);
+  void auto_bid(const protocol::signal& offer);
+  void mirror(const protocol::signal& s);
+  void fire_handlers(const protocol::signal& s);
+  bool passes(const handler_filter& f, const protocol::signal& s) const;
+  void run_handler(const signal_handler& h, const protocol::signal& s);
+};
+
+/// The REGISTER an Axon announces itself with (meta.catch_all when it answers open calls).
+protocol::signal make_register(const axon& a);
+
+/// Builds a BID for offer (used by async_bid and auto-bid).
+protocol::signal make_bid(const protocol::signal& offer, const std::string& neuron, double cost,
+                          std::optional<std::int64_t> eta_ms, std::optional<double> confidence,
+                          const boost::json::object& meta);
+
+}  // namespace neuromesh::runtime
