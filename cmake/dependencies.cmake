@@ -18,3 +18,5 @@ pkg_check_modules(sodium REQUIRED IMPORTED_TARGET libsodium)
 # target of ours could not join the install export set).
 find_library(NATS_LIBRARY nats REQUIRED)
 find_path(NATS_INCLUDE_DIR nats/nats.h REQUIRED)
+# toml++ (header-only) reads `neuromesh up --config`; include path only, nothing to link.
+pkg_check_modules(tomlplusplus REQUIRED tomlplusplus)

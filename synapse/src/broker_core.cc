@@ -91,7 +91,10 @@ void broker_core::open_session(session_id id) {
 }
 
 void broker_core::close_session(session_id id) {
-  if (sessions_.erase(id) == 0) return;
+  auto it = sessions_.find(id);
+  if (it == sessions_.end()) return;
+  subscriptions_.fetch_sub(it->second.subs.size(), std::memory_order_relaxed);
+  sessions_.erase(it);
   sessions_closed_.fetch_add(1, std::memory_order_relaxed);
   std::erase_if(namespaces_, [id](const ns_info& ns) { return ns.owner == id; });
 }
@@ -255,15 +258,18 @@ void broker_core::op_sub(session_id id, const boost::json::object& msg) {
                          [&](const sub& x) { return x.sub_id_json == s.sub_id_json; });
   if (it != subs.end())
     *it = std::move(s);  // same sub_id overwrites, keeping its place
-  else
+  else {
     subs.push_back(std::move(s));
+    subscriptions_.fetch_add(1, std::memory_order_relaxed);
+  }
 }
 
 void broker_core::op_unsub(session_id id, const boost::json::object& msg) {
   const auto* sub_id = field(msg, "sub_id");
   if (sub_id == nullptr) return;
   std::string key = py_value(*sub_id);
-  std::erase_if(sessions_[id].subs, [&](const sub& x) { return x.sub_id_json == key; });
+  auto n = std::erase_if(sessions_[id].subs, [&](const sub& x) { return x.sub_id_json == key; });
+  subscriptions_.fetch_sub(n, std::memory_order_relaxed);
 }
 
 broker_core::ns_info* broker_core::find_ns(std::string_view name) {
@@ -368,6 +374,7 @@ broker_stats broker_core::stats() const noexcept {
   s.missing_fields = r(missing_fields_);
   s.lines_too_long = r(lines_too_long_);
   s.slow_consumers = r(slow_consumers_);
+  s.subscriptions = r(subscriptions_);
   return s;
 }
 

@@ -59,6 +59,7 @@ struct broker_server::impl final : detail::broker_sink, std::enable_shared_from_
   session_id next_id = 1;
   std::atomic<std::uint16_t> port{0};
   std::atomic<std::size_t> live_sessions{0};
+  std::atomic<std::uint64_t> bytes_in{0}, bytes_out{0};
   bool stopping = false;
 
   void send(session_id to, detail::out_line line) override {
@@ -125,6 +126,7 @@ asio::awaitable<void> async_session_writer(impl_ptr self, std::shared_ptr<sessio
     boost::system::error_code ec;
     co_await asio::async_write(s->socket, buffers, asio::redirect_error(asio::use_awaitable, ec));
     if (ec || s->closed) break;
+    self->bytes_out.fetch_add(bytes, std::memory_order_relaxed);
     for (std::size_t i = 0; i < count; ++i) s->queue.pop_front();
     s->queued_bytes -= bytes;
   }
@@ -140,6 +142,7 @@ asio::awaitable<void> async_session_reader(impl_ptr self, std::shared_ptr<sessio
     std::size_t n = co_await s->socket.async_read_some(
         asio::buffer(s->read_buf), asio::redirect_error(asio::use_awaitable, ec));
     if (ec) break;
+    self->bytes_in.fetch_add(n, std::memory_order_relaxed);
     s->framer.feed(
         std::string_view(s->read_buf.data(), n),
         [&](std::string_view line) { self->core.handle_line(s->id, line); },
@@ -244,7 +247,12 @@ std::string broker_server::url() const {
   return "cosmo://" + impl_->opts.host + ":" + std::to_string(port());
 }
 
-broker_stats broker_server::stats() const noexcept { return impl_->core.stats(); }
+broker_stats broker_server::stats() const noexcept {
+  auto s = impl_->core.stats();
+  s.bytes_in = impl_->bytes_in.load(std::memory_order_relaxed);
+  s.bytes_out = impl_->bytes_out.load(std::memory_order_relaxed);
+  return s;
+}
 
 std::size_t broker_server::session_count() const noexcept {
   return impl_->live_sessions.load(std::memory_order_relaxed);

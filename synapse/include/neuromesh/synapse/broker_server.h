@@ -52,6 +52,9 @@ struct broker_stats {
   std::uint64_t missing_fields = 0;  ///< ops rejected for a missing or mistyped field
   std::uint64_t lines_too_long = 0;
   std::uint64_t slow_consumers = 0;  ///< sessions closed because their queue overflowed
+  std::uint64_t subscriptions = 0;   ///< live subscriptions now (a gauge)
+  std::uint64_t bytes_in = 0;        ///< bytes read from sessions
+  std::uint64_t bytes_out = 0;       ///< bytes written to sessions
 };
 
 class broker_server {
