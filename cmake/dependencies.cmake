@@ -5,3 +5,5 @@ include(${CMAKE_CURRENT_LIST_DIR}/neuromesh-deps.cmake)
 find_package(CLI11 REQUIRED)
 find_package(GTest REQUIRED)
 find_package(benchmark REQUIRED)
+# toml++ (header-only) reads `neuromesh up --config`; include path only, nothing to link.
+pkg_check_modules(tomlplusplus REQUIRED tomlplusplus)

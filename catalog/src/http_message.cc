@@ -40,4 +40,60 @@ bool pending_write::ok() const {
   return ok_;
 }
 
+bool event_stream::push(std::string_view text) {
+  std::function<void()> wake;
+  {
+    std::lock_guard lock(mu_);
+    if (closed_) return false;
+    if (queued_.size() + text.size() > max_queued_) {
+      closed_ = true;
+      overflowed_ = true;
+      queued_.clear();
+    } else {
+      queued_.append(text);
+    }
+    wake = std::move(wake_);
+    wake_ = nullptr;
+  }
+  if (wake) wake();
+  return !overflowed();
+}
+
+void event_stream::close() noexcept {
+  std::function<void()> wake;
+  {
+    std::lock_guard lock(mu_);
+    closed_ = true;
+    wake = std::move(wake_);
+    wake_ = nullptr;
+  }
+  if (wake) wake();
+}
+
+bool event_stream::closed() const {
+  std::lock_guard lock(mu_);
+  return closed_;
+}
+
+bool event_stream::overflowed() const {
+  std::lock_guard lock(mu_);
+  return overflowed_;
+}
+
+event_stream::poll_result event_stream::poll(std::string& out, std::function<void()> wake) {
+  std::lock_guard lock(mu_);
+  if (!queued_.empty()) {
+    if (out.empty()) {
+      out.swap(queued_);
+    } else {
+      out += queued_;
+      queued_.clear();
+    }
+    return poll_result::data;
+  }
+  if (closed_) return poll_result::closed;
+  wake_ = std::move(wake);
+  return poll_result::wait;
+}
+
 }  // namespace neuromesh::catalog

@@ -25,6 +25,7 @@ constexpr std::array<route_label, static_cast<std::size_t>(route_id::count_)> la
     {"GET", "/export/superputty"},
     {"GET", "/export/mobaxterm"},
     {"GET", "/neurons"},
+    {"ANY", "extension"},
     {"ANY", "unmatched"},
 }};
 

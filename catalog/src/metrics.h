@@ -26,6 +26,7 @@ enum class route_id : std::uint8_t {
   export_superputty,
   export_mobaxterm,
   neurons,
+  extension,  ///< answered by the host's service_extension
   unmatched,
   count_
 };

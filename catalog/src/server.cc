@@ -147,7 +147,8 @@ asio::awaitable<void> server::impl::phased_stop(impl* self) {
     std::lock_guard lock(shared.sessions_mu);
     for (const auto& h : shared.sessions) {
       asio::post(h->executor, [h] {
-        if (!h->closed && !h->busy && h->stream) h->stream->socket().cancel();
+        if (h->feed) h->feed->close();
+        if (!h->closed && !h->busy && h->stream && !h->feed) h->stream->socket().cancel();
       });
     }
   }

@@ -44,6 +44,7 @@ struct catalog_service::impl {
   detail::rate_limiter limiter;
   std::mutex neurons_mu;
   neuron_lister neurons;
+  service_extension extension;
 
   response dispatch(const request& req, detail::route_id& route, wall_time now);
   std::optional<response> guard_write(const request& req, const detail::parsed_target& t, int limit,
@@ -171,7 +172,15 @@ response catalog_service::impl::dispatch(const request& req, route_id& route, wa
   const auto& seg = t.segments;
   auto mt = match_route(seg, req.method);
   route = mt.route;
-  if (route == route_id::unmatched) return detail::error_response(errc::route_not_found);
+  if (route == route_id::unmatched) {
+    if (extension.handle) {
+      if (auto r = extension.handle(req)) {
+        route = route_id::extension;
+        return std::move(*r);
+      }
+    }
+    return detail::error_response(errc::route_not_found);
+  }
   if (!mt.method_ok) return method_not_allowed(mt.allow);
   detail::route_env env{table, options, now};
   const auto& lim = options.limits;
@@ -179,7 +188,9 @@ response catalog_service::impl::dispatch(const request& req, route_id& route, wa
     case route_id::health:
       return detail::health();
     case route_id::metrics: {
-      auto r = detail::json_response(200, counters.render(table.live(now), table.size()));
+      auto text = counters.render(table.live(now), table.size());
+      if (extension.metrics) text += extension.metrics();
+      auto r = detail::json_response(200, std::move(text));
       r.content_type = "text/plain; version=0.0.4; charset=utf-8";
       return r;
     }
@@ -261,6 +272,10 @@ sweep_result catalog_service::sweep() {
 void catalog_service::set_neuron_lister(neuron_lister lister) {
   std::lock_guard lock(impl_->neurons_mu);
   impl_->neurons = std::move(lister);
+}
+
+void catalog_service::set_extension(service_extension extension) {
+  impl_->extension = std::move(extension);
 }
 
 std::size_t catalog_service::live_instances() const {

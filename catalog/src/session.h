@@ -25,6 +25,9 @@ struct session_handle {
   boost::beast::tcp_stream* stream = nullptr;
   bool busy = false;    ///< a request is being handled (its io_context only)
   bool closed = false;  ///< the coroutine is done (its io_context only)
+  /// The event_stream this connection is feeding, if any (its io_context only): the stop
+  /// closes it so the stream ends after what is queued.
+  std::shared_ptr<event_stream> feed;
 };
 
 /// State every session shares (read-only except the counters and the session set).

@@ -11,6 +11,7 @@
 #include <boost/beast/http.hpp>
 
 #include <array>
+#include <tuple>
 
 namespace neuromesh::catalog::detail {
 
@@ -78,6 +79,59 @@ inline asio::awaitable<bool> await_durable(std::shared_ptr<pending_write> pendin
       asio::use_awaitable);
 }
 
+/// The head of a streaming (close-delimited) response: no Content-Length.
+void wire_stream_header(std::string& out, const response& r, unsigned version);
+
+/// Suspends until the stream has something for out (or closed): registers a waker that
+/// resumes the session on its own executor. Not a coroutine (as await_durable), so no
+/// temporary lives across a suspension.
+inline asio::awaitable<void> await_wake(std::shared_ptr<event_stream> s, std::string& out) {
+  return asio::async_initiate<const asio::use_awaitable_t<>&, void()>(
+      [s, &out](auto handler) {
+        auto ex = asio::get_associated_executor(handler);
+        auto h = std::make_shared<decltype(handler)>(std::move(handler));
+        auto wake = [h, ex] { asio::post(ex, [h]() mutable { std::move (*h)(); }); };
+        // Something may have arrived since the caller's poll: then resume at once.
+        if (s->poll(out, wake) != event_stream::poll_result::wait) wake();
+      },
+      asio::use_awaitable);
+}
+
+/// Suspends until the stream has data or closed; appends what it has to out.
+inline asio::awaitable<event_stream::poll_result> await_stream(std::shared_ptr<event_stream> s,
+                                                               std::string& out) {
+  for (;;) {
+    auto r = s->poll(out, nullptr);
+    if (r != event_stream::poll_result::wait) co_return r;
+    co_await await_wake(s, out);
+    if (!out.empty()) co_return event_stream::poll_result::data;
+  }
+}
+
+/// Writes a streaming response until its stream closes or the client goes away.
+template <class Stream>
+asio::awaitable<void> write_stream(Stream& stream, std::string& header, const response& r,
+                                   unsigned version, session_handle& handle) {
+  handle.feed = r.stream;
+  wire_stream_header(header, r, version);
+  auto [ec, n] =
+      co_await asio::async_write(stream, asio::buffer(header), asio::as_tuple(asio::use_awaitable));
+  (void)n;
+  std::string chunk;
+  // A streaming connection is idle between chunks: the phased stop closes its feed.
+  handle.busy = false;
+  while (!ec) {
+    chunk.clear();
+    auto pr = co_await await_stream(r.stream, chunk);
+    if (pr == event_stream::poll_result::closed && chunk.empty()) break;
+    beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(30));
+    std::tie(ec, n) = co_await asio::async_write(stream, asio::buffer(chunk),
+                                                 asio::as_tuple(asio::use_awaitable));
+  }
+  r.stream->close();
+  handle.feed = nullptr;
+}
+
 template <class Stream>
 asio::awaitable<void> serve_requests(Stream& stream, beast::flat_buffer& buffer,
                                      server_shared& shared, session_handle& handle,
@@ -115,6 +169,10 @@ asio::awaitable<void> serve_requests(Stream& stream, beast::flat_buffer& buffer,
     req.client = client;
     response r = shared.service.handle(req);
     if (r.pending && !co_await await_durable(r.pending)) r = shared.service.write_failed(req);
+    if (r.stream) {
+      co_await write_stream(stream, header, r, msg.version(), handle);
+      co_return;
+    }
     bool keep_alive = msg.keep_alive() && !shared.stopping.load();
     beast::get_lowest_layer(stream).expires_after(opts.idle_timeout);
     auto wec = co_await write_response(stream, header, r, msg.version(), keep_alive,

@@ -49,4 +49,22 @@ void wire_header(std::string& out, const response& r, unsigned version, bool kee
   out += "\r\n";
 }
 
+void wire_stream_header(std::string& out, const response& r, unsigned version) {
+  out.clear();
+  out += version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+  out += std::to_string(r.status);
+  out += ' ';
+  out += http::obsolete_reason(static_cast<http::status>(r.status));
+  out += "\r\nServer: neuromesh-catalog\r\nContent-Type: ";
+  out += r.content_type;
+  out += "\r\nCache-Control: no-cache\r\n";
+  for (const auto& [k, v] : r.headers) {
+    out += k;
+    out += ": ";
+    out += v;
+    out += "\r\n";
+  }
+  out += "Connection: close\r\n\r\n";
+}
+
 }  // namespace neuromesh::catalog::detail

@@ -369,3 +369,56 @@ TEST_F(service_test, neurons_lists_the_registry_records_with_filters) {
 
 }  // namespace
 }  // namespace neuromesh::catalog
+
+namespace neuromesh::catalog {
+namespace {
+
+TEST_F(service_test, the_extension_answers_only_what_no_catalog_route_matches) {
+  auto s = make();
+  std::vector<std::string> asked;
+  service_extension ext;
+  ext.handle = [&](const request& r) -> std::optional<response> {
+    asked.push_back(r.target);
+    if (r.target != "/page") return std::nullopt;
+    response out;
+    out.content_type = "text/html";
+    out.body = std::make_shared<const std::string>("<p>hi</p>");
+    return out;
+  };
+  ext.metrics = [] { return std::string("extra_metric 7\n"); };
+  s->set_extension(ext);
+  auto page = s->handle(req(http_method::get, "/page"));
+  EXPECT_EQ(page.status, 200u);
+  EXPECT_EQ(page.text(), "<p>hi</p>");
+  EXPECT_EQ(s->handle(req(http_method::get, "/nothing")).status, 404u);
+  EXPECT_EQ(s->handle(req(http_method::get, "/health")).status, 200u);
+  EXPECT_EQ(s->handle(req(http_method::delete_, "/health")).status, 405u);  // catalog's own
+  EXPECT_EQ(asked, (std::vector<std::string>{"/page", "/nothing"}));
+  auto metrics = s->handle(req(http_method::get, "/metrics")).text();
+  EXPECT_NE(metrics.find("extra_metric 7\n"), std::string::npos);
+  EXPECT_NE(
+      metrics.find(
+          R"(neuromesh_catalog_requests_total{method="ANY",route="extension",status="200"} 1)"),
+      std::string::npos)
+      << metrics;
+}
+
+TEST(event_stream, queues_wakes_once_and_cuts_off_an_overflowing_reader) {
+  event_stream s(10);
+  std::string out;
+  int wakes = 0;
+  EXPECT_EQ(s.poll(out, [&] { ++wakes; }), event_stream::poll_result::wait);
+  EXPECT_TRUE(s.push("abc"));
+  EXPECT_TRUE(s.push("def"));
+  EXPECT_EQ(wakes, 1);
+  EXPECT_EQ(s.poll(out, nullptr), event_stream::poll_result::data);
+  EXPECT_EQ(out, "abcdef");
+  EXPECT_FALSE(s.push("0123456789x"));  // over 10 bytes queued: closed as a slow consumer
+  EXPECT_TRUE(s.overflowed());
+  EXPECT_FALSE(s.push("a"));
+  out.clear();
+  EXPECT_EQ(s.poll(out, nullptr), event_stream::poll_result::closed);
+}
+
+}  // namespace
+}  // namespace neuromesh::catalog

@@ -94,6 +94,7 @@ void broker_core::close_session(session_id id) {
   auto it = sessions_.find(id);
   if (it == sessions_.end()) return;
   for (const auto& [sub_id, s] : it->second.subs) index_.erase(s.pattern, s.key);
+  subscriptions_.fetch_sub(it->second.subs.size(), std::memory_order_relaxed);
   sessions_.erase(it);
   sessions_closed_.fetch_add(1, std::memory_order_relaxed);
   std::erase_if(namespaces_, [id](const ns_info& ns) { return ns.owner == id; });
@@ -266,6 +267,7 @@ void broker_core::op_sub(session_id id, const boost::json::object& msg) {
     return;
   } else {
     s.key = (id << 32) | sess.next_sub++;
+    subscriptions_.fetch_add(1, std::memory_order_relaxed);
   }
   if (s.group) {
     auto [g, added] = group_ids_.try_emplace(*s.group, static_cast<std::uint32_t>(rr_.size()));
@@ -284,6 +286,7 @@ void broker_core::op_unsub(session_id id, const boost::json::object& msg) {
   if (it == subs.end()) return;
   index_.erase(it->second.pattern, it->second.key);
   subs.erase(it);
+  subscriptions_.fetch_sub(1, std::memory_order_relaxed);
 }
 
 broker_core::ns_info* broker_core::find_ns(std::string_view name) {
@@ -389,6 +392,7 @@ broker_stats broker_core::stats() const noexcept {
   s.lines_too_long = r(lines_too_long_);
   s.slow_consumers = r(slow_consumers_);
   s.subscriptions_rejected = r(subs_rejected_);
+  s.subscriptions = r(subscriptions_);
   return s;
 }
 

@@ -124,7 +124,7 @@ class broker_core {
 
   std::atomic<std::uint64_t> sessions_opened_{0}, sessions_closed_{0}, lines_{0}, published_{0},
       delivered_{0}, bad_json_{0}, unknown_ops_{0}, missing_fields_{0}, lines_too_long_{0},
-      slow_consumers_{0}, subs_rejected_{0};
+      slow_consumers_{0}, subs_rejected_{0}, subscriptions_{0};
   std::size_t max_subs_ = 0;
   bool observe_signals_ = true;
   bool fast_path_ = true;

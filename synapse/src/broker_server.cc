@@ -86,7 +86,7 @@ struct broker_server::impl final : detail::broker_sink, std::enable_shared_from_
   std::atomic<std::uint16_t> port{0};
   std::atomic<std::size_t> live_sessions{0};
   std::atomic<std::uint64_t> producer_stalls{0}, connections_rejected{0}, accept_errors{0},
-      reader_errors{0};
+      reader_errors{0}, bytes_in{0}, bytes_out{0};
   bool stopping = false;
 
   void send(session_id to, detail::out_line line) override {
@@ -167,6 +167,7 @@ asio::awaitable<void> async_session_writer(impl_ptr self, std::shared_ptr<sessio
         asio::redirect_error(asio::use_awaitable, ec));
     if (ec || s->closed) break;
     s->inflight_done += n;
+    self->bytes_out.fetch_add(n, std::memory_order_relaxed);
     s->last_progress = clock_type::now();
     if (!s->waiters.empty() && s->queued() <= low_water) s->wake_waiters();
   }
@@ -212,6 +213,7 @@ asio::awaitable<void> async_read_lines(impl_ptr self, std::shared_ptr<session> s
     std::size_t n = co_await s->socket.async_read_some(
         asio::buffer(s->read_buf), asio::redirect_error(asio::use_awaitable, ec));
     if (ec) break;
+    self->bytes_in.fetch_add(n, std::memory_order_relaxed);
     self->reading = s.get();
     try {
       s->framer.feed(
@@ -366,6 +368,8 @@ broker_stats broker_server::stats() const noexcept {
   st.connections_rejected = r(impl_->connections_rejected);
   st.accept_errors = r(impl_->accept_errors);
   st.reader_errors = r(impl_->reader_errors);
+  st.bytes_in = r(impl_->bytes_in);
+  st.bytes_out = r(impl_->bytes_out);
   return st;
 }
 

@@ -9,6 +9,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -44,6 +45,39 @@ class pending_write {
   std::function<void(bool)> fn_;
 };
 
+/// A server-to-client byte stream kept open after the response head (Server-Sent Events):
+/// a response that carries one is written without Content-Length, then every pushed chunk
+/// goes out as it arrives until the stream closes, the client goes away or the server stops.
+///
+/// Thread-safety: push() and close() from any thread; poll() from the one session that owns
+/// the connection. A stream whose queue would pass max_queued_bytes is closed as a slow
+/// consumer (overflowed() is true) so one stalled browser never grows the process.
+class event_stream {
+ public:
+  explicit event_stream(std::size_t max_queued_bytes = std::size_t{4} << 20)
+      : max_queued_(max_queued_bytes) {}
+
+  /// Queues text; false when the stream is closed (now or by this overflow).
+  bool push(std::string_view text);
+  /// Ends the stream: the session sends what is queued and closes. Idempotent.
+  void close() noexcept;
+  bool closed() const;
+  bool overflowed() const;
+
+  enum class poll_result { data, wait, closed };
+  /// Consumer side: moves queued text into out (data); or, when nothing is queued, keeps
+  /// wake to be called once (from the pushing thread) when there is (wait); or closed.
+  poll_result poll(std::string& out, std::function<void()> wake);
+
+ private:
+  mutable std::mutex mu_;
+  std::string queued_;
+  std::size_t max_queued_;
+  bool closed_ = false;
+  bool overflowed_ = false;
+  std::function<void()> wake_;
+};
+
 struct response {
   unsigned status = 200;
   std::string content_type = "application/json";
@@ -51,6 +85,8 @@ struct response {
   std::vector<std::pair<std::string, std::string>> headers;  ///< Retry-After, Allow, ...
   /// Set when the response may go out only after this write commits (else 503).
   std::shared_ptr<pending_write> pending;
+  /// Set for a streaming response (see event_stream): body is ignored.
+  std::shared_ptr<event_stream> stream;
 
   const std::string& text() const;  ///< body or "" when none
 };

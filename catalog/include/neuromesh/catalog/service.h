@@ -54,6 +54,20 @@ struct sweep_result {
 using neuron_lister = std::function<std::optional<std::string>(
     const std::optional<std::string>& capability, bool include_deregistered)>;
 
+/// The extension point through which a host process (the node, `neuromesh up`) serves more
+/// than the catalog on the same port without a second server:
+///  * handle answers requests no catalog route matches (the catalog's own routes always
+///    win); nullopt lets the catalog answer its 404. A response with a stream
+///    (event_stream) turns the connection into a Server-Sent Events feed. It runs on the
+///    server's I/O threads, concurrently: it must be thread-safe and must not block long.
+///  * metrics returns Prometheus exposition text appended to GET /metrics.
+/// Both are optional. Requests it answers are counted on the catalog's /metrics under
+/// route="extension".
+struct service_extension {
+  std::function<std::optional<response>(const request&)> handle;
+  std::function<std::string()> metrics;
+};
+
 class catalog_service {
  public:
   /// Loads every stored record; throws std::runtime_error when the store cannot be read.
@@ -77,6 +91,9 @@ class catalog_service {
 
   /// Serves GET /neurons through this function (the registry layer's store).
   void set_neuron_lister(neuron_lister lister);
+
+  /// Installs the extension (see service_extension); call before serving.
+  void set_extension(service_extension extension);
 
   /// Number of instances live now (for logs and /metrics).
   std::size_t live_instances() const;

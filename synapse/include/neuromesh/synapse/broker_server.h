@@ -70,6 +70,9 @@ struct broker_stats {
   std::uint64_t subscriptions_rejected = 0;  ///< over max_subscriptions
   std::uint64_t accept_errors = 0;           ///< failed accepts (EMFILE...), each backed off
   std::uint64_t reader_errors = 0;           ///< sessions whose reader threw (cleaned up)
+  std::uint64_t subscriptions = 0;           ///< live subscriptions now (a gauge)
+  std::uint64_t bytes_in = 0;                ///< bytes read from sessions
+  std::uint64_t bytes_out = 0;               ///< bytes written to sessions
 };
 
 class broker_server {

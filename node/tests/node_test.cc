@@ -1,0 +1,226 @@
+// The node in-process: its web API, its feed, its metrics, the sweep and attached
+// participants, driven by an agent on the node's own broker.
+#include "neuromesh/node/node.h"
+
+#include "neuromesh/protocol/codec.h"
+#include "neuromesh/testing/testing.h"
+#include "up_process.h"
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/json/parse.hpp>
+#include <gtest/gtest.h>
+
+#include <mutex>
+
+namespace neuromesh::node {
+namespace {
+
+using namespace std::chrono_literals;
+using neuromesh::testing::eventually;
+using test::http;
+
+struct node_fixture : ::testing::Test {
+  test::temp_dir dir;
+  std::unique_ptr<node> n;
+  std::thread runner;
+  std::unique_ptr<test::agent_bus> agent;
+  std::mutex mu;
+  std::vector<protocol::signal> seen;  ///< everything on cosmonapse.dev.>
+  std::vector<std::string> subjects;
+
+  void start(node_config c = {}) {
+    c.data_dir = dir.path / "data";
+    c.broker_listen.port = 0;
+    c.http_listen.port = 0;
+    n = std::make_unique<node>(c);
+    n->start();
+    runner = std::thread([this] { n->run(false); });
+    agent = std::make_unique<test::agent_bus>(n->endpoints().broker_url);
+    agent->subscribe("cosmonapse.dev.>", [this](const protocol::signal& s) {
+      std::lock_guard lock(mu);
+      seen.push_back(s);
+    });
+  }
+  void stop() {
+    if (!n) return;
+    agent.reset();
+    n->stop();
+    runner.join();
+    n.reset();
+  }
+  void TearDown() override { stop(); }
+
+  std::optional<protocol::signal> find(protocol::signal_type t) {
+    std::lock_guard lock(mu);
+    for (const auto& s : seen)
+      if (s.type == t) return s;
+    return std::nullopt;
+  }
+  std::string url() const { return n->endpoints().http_url; }
+  std::string neuron_liveness(const std::string& id) {
+    auto r = http(url(), "GET", "/api/neurons");
+    if (r.status != 200) return "";
+    for (const auto& v : boost::json::parse(r.body).as_array())
+      if (v.at("neuron_id").as_string() == id) return std::string(v.at("liveness").as_string());
+    return "";
+  }
+};
+
+TEST_F(node_fixture, a_task_from_the_page_goes_to_the_neuron_or_by_capability) {
+  start();
+  auto r = http(url(), "POST", "/api/tasks", R"({"input":{"q":"hi"},"neuron":"echo-1"})");
+  ASSERT_EQ(r.status, 202u) << r.body;
+  auto body = boost::json::parse(r.body).as_object();
+  EXPECT_EQ(body.at("subject").as_string(), "cosmonapse.dev.TASK");
+  ASSERT_TRUE(eventually([&] { return find(protocol::signal_type::task).has_value(); }));
+  auto task = *find(protocol::signal_type::task);
+  EXPECT_EQ(task.id.str(), body.at("id").as_string());
+  EXPECT_EQ(task.trace_id.str(), body.at("trace_id").as_string());
+  EXPECT_EQ(task.directed->id, "echo-1");
+  EXPECT_EQ(task.payload.text(), R"({"input":{"q":"hi"}})");
+
+  r = http(url(), "POST", "/api/tasks", R"({"input":{},"capabilities":["echo"]})");
+  ASSERT_EQ(r.status, 202u) << r.body;
+  EXPECT_EQ(boost::json::parse(r.body).at("subject").as_string(), "cosmonapse.dev.TASK.routed");
+}
+
+TEST_F(node_fixture, bad_task_and_answer_bodies_are_named) {
+  start();
+  struct bad {
+    std::string path, body;
+    unsigned status;
+    std::string detail;
+  };
+  std::vector<bad> cases{
+      {"/api/tasks", "{", 400, "body is not valid JSON"},
+      {"/api/tasks", "[]", 400, "body must be a JSON object"},
+      {"/api/tasks", R"({"neuron":"x"})", 422, "input: must be a JSON object"},
+      {"/api/tasks", R"({"input":{}})", 422, "neuron or capabilities"},
+      {"/api/tasks", R"({"input":{},"capabilities":[1]})", 422, "capabilities: must be"},
+      {"/api/tasks", R"({"input":{},"neuron":""})", 422, "neuron: must be a non-empty"},
+      {"/api/answer", R"({"answer":1})", 422, "request_id"},
+      {"/api/answer", R"({"request_id":"evt_nope","answer":1})", 404, "no open CLARIFICATION"},
+  };
+  for (const auto& b : cases) {
+    auto r = http(url(), "POST", b.path, b.body);
+    EXPECT_EQ(r.status, b.status) << b.body << " -> " << r.body;
+    EXPECT_NE(r.body.find(b.detail), std::string::npos) << r.body;
+  }
+  EXPECT_EQ(http(url(), "GET", "/api/tasks").status, 405u);
+  EXPECT_EQ(http(url(), "GET", "/no-such-page").status, 404u);
+  EXPECT_EQ(http(url(), "GET", "/events?backlog=x").status, 422u);
+}
+
+TEST_F(node_fixture, clarifications_and_permissions_are_answered_on_their_trace) {
+  start();
+  auto task = protocol::task_signal({}, {.directed = protocol::directed{.id = "asker"}});
+  auto question = protocol::clarification_signal(
+      "Which language?", {},
+      {.directed = protocol::directed{.id = "asker"}, .trace = task.trace_id, .parent = task.id});
+  agent->publish("dev", question);
+  auto body = R"({"request_id":")" + question.id.str() + R"(","answer":"French"})";
+  ASSERT_TRUE(eventually([&] { return http(url(), "POST", "/api/answer", body).status == 202; }));
+  ASSERT_TRUE(
+      eventually([&] { return find(protocol::signal_type::clarification_answer).has_value(); }));
+  auto ans = *find(protocol::signal_type::clarification_answer);
+  EXPECT_EQ(ans.parent_id, question.id);
+  EXPECT_EQ(ans.trace_id, question.trace_id);
+  EXPECT_EQ(ans.payload.text(), R"({"answer":"French"})");
+  // Answered: it is no longer open.
+  EXPECT_EQ(http(url(), "POST", "/api/answer", body).status, 404u);
+
+  auto perm = protocol::permission_signal({.action = "delete files"},
+                                          {.directed = protocol::directed{.id = "asker"}});
+  agent->publish("dev", perm);
+  auto grant = R"({"request_id":")" + perm.id.str() + R"(","granted":true,"reason":"ok"})";
+  ASSERT_TRUE(eventually([&] { return http(url(), "POST", "/api/answer", grant).status == 202; }));
+  ASSERT_TRUE(
+      eventually([&] { return find(protocol::signal_type::permission_decision).has_value(); }));
+  auto dec = *find(protocol::signal_type::permission_decision);
+  EXPECT_EQ(dec.parent_id, perm.id);
+  EXPECT_EQ(dec.payload.text(), R"({"granted":true,"reason":"ok"})");
+}
+
+TEST_F(node_fixture, the_event_stream_sends_hello_backlog_and_live_signals) {
+  start();
+  agent->publish("dev", test::register_of("early", {"a"}));
+  ASSERT_TRUE(eventually([&] { return neuron_liveness("early") == "alive"; }));
+  boost::asio::io_context ioc;
+  boost::asio::ip::tcp::socket sock(ioc);
+  auto port = n->endpoints().http_url.substr(n->endpoints().http_url.rfind(':') + 1);
+  boost::asio::ip::tcp::resolver res(ioc);
+  boost::asio::connect(sock, res.resolve("127.0.0.1", port));
+  std::string req = "GET /events HTTP/1.1\r\nHost: x\r\n\r\n";
+  boost::asio::write(sock, boost::asio::buffer(req));
+  std::string got;
+  auto read_until = [&](const std::string& needle) {
+    auto end = std::chrono::steady_clock::now() + 10s;
+    while (got.find(needle) == std::string::npos && std::chrono::steady_clock::now() < end) {
+      char buf[4096];
+      auto k = sock.read_some(boost::asio::buffer(buf));
+      got.append(buf, k);
+    }
+    return got.find(needle) != std::string::npos;
+  };
+  ASSERT_TRUE(read_until("\"directed\":{\"id\":\"early\"")) << got;
+  EXPECT_TRUE(got.starts_with("HTTP/1.1 200 OK\r\n")) << got;
+  EXPECT_NE(got.find("Content-Type: text/event-stream"), std::string::npos);
+  EXPECT_NE(got.find("event: hello\ndata: {\"namespace\":\"dev\""), std::string::npos) << got;
+  agent->publish("dev", test::register_of("late", {"b"}));
+  EXPECT_TRUE(read_until("\"directed\":{\"id\":\"late\"")) << got;
+  // The stop ends the stream: the read sees end of file.
+  stop();
+  boost::system::error_code ec;
+  char buf[4096];
+  while (!ec) sock.read_some(boost::asio::buffer(buf), ec);
+  EXPECT_EQ(ec, boost::asio::error::eof);
+}
+
+TEST_F(node_fixture, metrics_show_signals_broker_registry_and_catalog) {
+  start();
+  agent->publish("dev", test::register_of("m1", {"a"}));
+  ASSERT_TRUE(eventually([&] { return neuron_liveness("m1") == "alive"; }));
+  http(url(), "GET", "/health");
+  auto text = http(url(), "GET", "/metrics").body;
+  for (auto needle :
+       {R"(neuromesh_node_signals_in_total{type="REGISTER"} 1)", "neuromesh_broker_connections 2",
+        "neuromesh_broker_subscriptions 2", R"(neuromesh_registry_neurons{status="alive"} 1)",
+        R"(neuromesh_registry_mirrored_total{type="REGISTER"} 1)",
+        R"(neuromesh_catalog_requests_total{method="GET",route="/health",status="200"} 1)",
+        R"(neuromesh_catalog_requests_total{method="ANY",route="extension",status="200"})",
+        "neuromesh_broker_bytes_in_total", "neuromesh_web_streams 0",
+        R"(neuromesh_registry_store_retries_total{reason="busy"} 0)"}) {
+    EXPECT_NE(text.find(needle), std::string::npos) << needle << "\n" << text;
+  }
+}
+
+TEST_F(node_fixture, the_sweep_deregisters_a_silent_neuron) {
+  node_config c;
+  c.suspect_after = 100ms;
+  c.stale_after = 300ms;
+  c.sweep_interval = 50ms;
+  start(c);
+  agent->publish("dev", test::register_of("quiet", {"a"}));
+  ASSERT_TRUE(eventually([&] { return !neuron_liveness("quiet").empty(); }));
+  EXPECT_TRUE(eventually([&] { return neuron_liveness("quiet") == "stale"; }));
+  EXPECT_TRUE(eventually([&] { return neuron_liveness("quiet") == "deregistered"; }));
+}
+
+TEST_F(node_fixture, attached_participants_register_heartbeat_and_deregister_on_stop) {
+  node_config c;
+  c.heartbeat_interval = 50ms;
+  start(c);
+  n->attach({.id = "demo-echo", .kind = "echo", .capabilities = {"echo"}});
+  ASSERT_TRUE(eventually([&] { return neuron_liveness("demo-echo") == "alive"; }));
+  ASSERT_TRUE(eventually([&] { return find(protocol::signal_type::heartbeat).has_value(); }));
+  auto db = n->endpoints().store_url;
+  stop();
+  auto store = registry::open_store(db).value();
+  EXPECT_EQ(store->get("demo-echo").value()->status, "deregistered");
+}
+
+}  // namespace
+}  // namespace neuromesh::node
