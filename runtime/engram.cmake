@@ -27,3 +27,14 @@ neuromesh_test(NAME engram_sqlite_test
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/tests/engram_sqlite_test.cc
           ${CMAKE_CURRENT_LIST_DIR}/tests/engram_conformance.cc
   DEPS neuromesh::runtime SQLite::SQLite3 TIMEOUT 120)
+# Needs the PostgreSQL of scripts/services (NEUROMESH_PG_DSN); fails without it.
+neuromesh_test(NAME engram_postgres_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/tests/engram_postgres_test.cc
+          ${CMAKE_CURRENT_LIST_DIR}/tests/engram_conformance.cc
+  DEPS neuromesh::runtime PkgConfig::pqxx fmt::fmt LABELS service TIMEOUT 120)
+# python3 (standard library sqlite3) as the Python SDK's side of a shared engram file.
+neuromesh_test(NAME engram_sqlite_interop_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/tests/engram_sqlite_interop_test.cc DEPS neuromesh::runtime)
+neuromesh_test(NAME engram_json_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/tests/engram_json_test.cc DEPS neuromesh::runtime)
+target_include_directories(engram_json_test PRIVATE ${CMAKE_CURRENT_LIST_DIR}/src)

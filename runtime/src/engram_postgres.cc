@@ -70,6 +70,11 @@ CREATE INDEX IF NOT EXISTS neuromesh_engram_journal_trace_idx
     ON neuromesh_engram_journal (engram_id, trace_id, seq);
 )";
 
+// content::text with ASCII letters lower-cased and nothing else touched: text recall folds
+// ASCII case only, the same on every backend (SQLite stores non-ASCII as \u escapes).
+constexpr const char* folded_content =
+    "translate(content::text, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')";
+
 constexpr const char* select_row =
     "SELECT id, engram_kind, merge_key, content::text, to_json(tags)::text, meta::text, "
     "version, created_at, updated_at, deleted_at FROM cosmonapse_engram_entries";
@@ -304,10 +309,9 @@ void postgres_engram::impl::bootstrap(pqxx::connection& c) {
     } else {
       ext_schema = ext[0][0].c_str();
     }
-    tx.exec(
-        "CREATE INDEX IF NOT EXISTS neuromesh_engram_content_trgm_idx ON "
-        "cosmonapse_engram_entries USING gin ((content::text) " +
-        tx.quote_name(ext_schema) + ".gin_trgm_ops)");
+    tx.exec(std::string("CREATE INDEX IF NOT EXISTS neuromesh_engram_content_trgm_idx ON "
+                        "cosmonapse_engram_entries USING gin ((") +
+            folded_content + ") " + tx.quote_name(ext_schema) + ".gin_trgm_ops)");
     tx.commit();
     text_index = true;
   } catch (const pqxx::sql_error&) {
@@ -540,7 +544,9 @@ engram_result<recall_hits> postgres_engram::do_recall(const recall_query& q) {
     return "$" + std::to_string(params.size());
   };
   std::string sql = std::string(select_row) + " WHERE deleted_at IS NULL";
-  if (q.text && !q.text->empty()) sql += " AND content::text ILIKE " + param(like_pattern(*q.text));
+  if (q.text && !q.text->empty())
+    sql += std::string(" AND ") + folded_content + " LIKE " +
+           param(like_pattern(detail::ascii_lower(*q.text)));
   if (q.merge_key) sql += " AND merge_key = " + param(*q.merge_key);
   if (q.since)
     sql += " AND updated_at >= " + param(registry::format_iso8601(*q.since)) + "::timestamptz";

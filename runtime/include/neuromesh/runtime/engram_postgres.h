@@ -4,8 +4,9 @@
 // Tables `cosmonapse_engram_entries` and `cosmonapse_engram_imprint_seen` exactly as the Python
 // SDK creates them (reference §6.4: JSONB content and meta, TEXT[] tags with a GIN index,
 // TIMESTAMPTZ times), so either side reads the other's rows. neuromesh adds:
-//   neuromesh_engram_content_trgm_idx  a pg_trgm GIN index on content::text serving text recall
-//                                      (ILIKE '%needle%'); needs the pg_trgm extension, which
+//   neuromesh_engram_content_trgm_idx  a pg_trgm GIN index on content::text with ASCII letters
+//                                      lower-cased, serving text recall (LIKE '%needle%');
+//                                      needs the pg_trgm extension, which
 //                                      connect() creates when it may (trusted since PG 13).
 //                                      Without it text recall scans (stats: no error).
 //   neuromesh_engram_journal           the saga journal (before-images per trace, engram_id)
