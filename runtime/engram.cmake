@@ -38,3 +38,7 @@ neuromesh_test(NAME engram_sqlite_interop_test
 neuromesh_test(NAME engram_json_test
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/tests/engram_json_test.cc DEPS neuromesh::runtime)
 target_include_directories(engram_json_test PRIVATE ${CMAKE_CURRENT_LIST_DIR}/src)
+neuromesh_test(NAME engram_wire_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/tests/engram_wire_test.cc DEPS neuromesh::runtime)
+neuromesh_test(NAME effector_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/tests/effector_test.cc DEPS neuromesh::runtime)

@@ -30,7 +30,12 @@ std::optional<number> as_number(const value& v) {
 
 std::string shown(const value& v) {
   std::string s = boost::json::serialize(v);
-  if (s.size() > 40) s = s.substr(0, 37) + "...";
+  if (s.size() > 40) {
+    // Cut on a character boundary: the message must stay valid UTF-8.
+    std::size_t cut = 37;
+    while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xc0) == 0x80) --cut;
+    s = s.substr(0, cut) + "...";
+  }
   return s;
 }
 

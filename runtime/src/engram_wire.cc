@@ -21,7 +21,12 @@ engram_error bad(std::string message) {
 // A short rendering of a bad value for an error message.
 std::string shown(const value& v) {
   std::string s = boost::json::serialize(v);
-  if (s.size() > 60) s = s.substr(0, 57) + "...";
+  if (s.size() > 60) {
+    // Cut on a character boundary: the message must stay valid UTF-8.
+    std::size_t cut = 57;
+    while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xc0) == 0x80) --cut;
+    s = s.substr(0, cut) + "...";
+  }
   return s;
 }
 
