@@ -1,0 +1,44 @@
+# Engram (shared memory) and Effector (tools) of the runtime layer: sources, private
+# dependencies and tests. Included by runtime/CMakeLists.txt after neuromesh_layer(runtime).
+set(NEUROMESH_ENGRAM_SOURCES
+  ${CMAKE_CURRENT_LIST_DIR}/src/engram.cc
+  ${CMAKE_CURRENT_LIST_DIR}/src/engram_json.cc
+  ${CMAKE_CURRENT_LIST_DIR}/src/engram_ops.cc
+  ${CMAKE_CURRENT_LIST_DIR}/src/engram_recall.cc
+  ${CMAKE_CURRENT_LIST_DIR}/src/engram_memory.cc
+  ${CMAKE_CURRENT_LIST_DIR}/src/engram_sqlite.cc
+  ${CMAKE_CURRENT_LIST_DIR}/src/engram_postgres.cc
+  ${CMAKE_CURRENT_LIST_DIR}/src/engram_url.cc
+  ${CMAKE_CURRENT_LIST_DIR}/src/engram_wire.cc
+  ${CMAKE_CURRENT_LIST_DIR}/src/effector.cc
+  ${CMAKE_CURRENT_LIST_DIR}/src/effector_calculator.cc
+  ${CMAKE_CURRENT_LIST_DIR}/src/effector_files.cc)
+target_sources(neuromesh_runtime PRIVATE ${NEUROMESH_ENGRAM_SOURCES})
+target_link_libraries(neuromesh_runtime
+  PUBLIC neuromesh::protocol neuromesh::registry Boost::json Boost::system
+  PRIVATE fmt::fmt SQLite::SQLite3 PkgConfig::pqxx Threads::Threads)
+
+# One conformance suite (tests/engram_conformance.cc) compiled into each backend's test.
+neuromesh_test(NAME engram_memory_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/tests/engram_memory_test.cc
+          ${CMAKE_CURRENT_LIST_DIR}/tests/engram_conformance.cc
+  DEPS neuromesh::runtime)
+neuromesh_test(NAME engram_sqlite_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/tests/engram_sqlite_test.cc
+          ${CMAKE_CURRENT_LIST_DIR}/tests/engram_conformance.cc
+  DEPS neuromesh::runtime SQLite::SQLite3 TIMEOUT 120)
+# Needs the PostgreSQL of scripts/services (NEUROMESH_PG_DSN); fails without it.
+neuromesh_test(NAME engram_postgres_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/tests/engram_postgres_test.cc
+          ${CMAKE_CURRENT_LIST_DIR}/tests/engram_conformance.cc
+  DEPS neuromesh::runtime PkgConfig::pqxx fmt::fmt LABELS service TIMEOUT 120)
+# python3 (standard library sqlite3) as the Python SDK's side of a shared engram file.
+neuromesh_test(NAME engram_sqlite_interop_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/tests/engram_sqlite_interop_test.cc DEPS neuromesh::runtime)
+neuromesh_test(NAME engram_json_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/tests/engram_json_test.cc DEPS neuromesh::runtime)
+target_include_directories(engram_json_test PRIVATE ${CMAKE_CURRENT_LIST_DIR}/src)
+neuromesh_test(NAME engram_wire_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/tests/engram_wire_test.cc DEPS neuromesh::runtime)
+neuromesh_test(NAME effector_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/tests/effector_test.cc DEPS neuromesh::runtime)
