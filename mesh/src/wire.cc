@@ -61,20 +61,42 @@ std::array<std::uint8_t, aad_size> net_header::aad() const noexcept {
   return a;
 }
 
+namespace {
+// Error paths kept out of line so the decoder's hot path stays small.
+[[gnu::cold, gnu::noinline]] error header_error(int which, std::uint64_t value) {
+  switch (which) {
+    case 0:
+      return fail(errc::truncated,
+                  fmt::format("net_header: truncated: need {} bytes, got {}", header_size, value));
+    case 1:
+      return fail(errc::bad_magic,
+                  fmt::format("net_header: magic: expected 0x4e45, got 0x{:04x}", value));
+    case 2:
+      return fail(errc::bad_version,
+                  fmt::format("net_header: version: expected {}, got {}", net_version, value));
+    case 3:
+      return fail(errc::bad_length,
+                  fmt::format("net_header: payload_len: {} exceeds the maximum {}", value,
+                              max_payload_size));
+    default:
+      return fail(errc::bad_length,
+                  fmt::format("net_header: event_count: {} exceeds the maximum {}", value,
+                              max_events_per_packet));
+  }
+}
+}  // namespace
+
 result<net_header> net_header::decode(byte_view b) {
-  if (b.size() < header_size)
-    return fail(errc::truncated,
-                fmt::format("net_header: truncated: need {} bytes, got {}", header_size, b.size()));
+  if (b.size() < header_size) [[unlikely]]
+    return header_error(0, b.size());
   const std::uint8_t* p = b.data();
   auto magic = load_le<std::uint16_t>(p);
-  if (magic != net_magic)
-    return fail(errc::bad_magic,
-                fmt::format("net_header: magic: expected 0x4e45, got 0x{:04x}", magic));
+  if (magic != net_magic) [[unlikely]]
+    return header_error(1, magic);
+  if (p[2] != net_version) [[unlikely]]
+    return header_error(2, p[2]);
   net_header h;
   h.version = p[2];
-  if (h.version != net_version)
-    return fail(errc::bad_version,
-                fmt::format("net_header: version: expected {}, got {}", net_version, h.version));
   h.flags = p[3];
   h.priority = p[4];
   h.hop_ttl = p[5];
@@ -92,12 +114,10 @@ result<net_header> net_header::decode(byte_view b) {
   h.fragment_offset = load_le<std::uint16_t>(p + 62);
   h.payload_len = load_le<std::uint16_t>(p + 64);
   h.event_count = load_le<std::uint16_t>(p + 66);
-  if (h.payload_len > max_payload_size)
-    return fail(errc::bad_length, fmt::format("net_header: payload_len: {} exceeds the maximum {}",
-                                              h.payload_len, max_payload_size));
-  if (h.event_count > max_events_per_packet)
-    return fail(errc::bad_length, fmt::format("net_header: event_count: {} exceeds the maximum {}",
-                                              h.event_count, max_events_per_packet));
+  if (h.payload_len > max_payload_size) [[unlikely]]
+    return header_error(3, h.payload_len);
+  if (h.event_count > max_events_per_packet) [[unlikely]]
+    return header_error(4, h.event_count);
   return h;
 }
 
