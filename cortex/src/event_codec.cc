@@ -27,6 +27,11 @@ event_writer::event_writer(std::uint8_t dispatch, std::uint64_t origin, std::uin
   put_u64(buf_.data() + 12, ts_ns);
 }
 
+event_writer& event_writer::reserve(std::size_t n) {
+  buf_.reserve(buf_.size() + n);
+  return *this;
+}
+
 event_writer& event_writer::u64(std::uint64_t v) {
   char b[8];
   put_u64(b, v);

@@ -33,6 +33,8 @@ struct event_meta {
 class event_writer {
  public:
   event_writer(std::uint8_t dispatch, std::uint64_t origin, std::uint64_t ts_ns);
+  /// Reserves room for n more body bytes (one allocation for a large body).
+  event_writer& reserve(std::size_t n);
   event_writer& u64(std::uint64_t v);
   event_writer& u8(std::uint8_t v);
   event_writer& str(std::string_view s);

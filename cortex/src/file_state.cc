@@ -4,6 +4,7 @@
 #include "neuromesh/cortex/errc.h"
 #include "neuromesh/cortex/index_record.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 
@@ -48,8 +49,17 @@ void file_state::push_locked(std::string_view payload, std::uint64_t ts, std::ui
     std::memset(s.bytes, 0, sizeof s.bytes);
     if (!payload.empty()) std::memcpy(s.bytes, payload.data(), payload.size());
   } else {
-    s.off = arena_base_ + arena_.size();
-    arena_.insert(arena_.end(), payload.begin(), payload.end());
+    if (chunks_.empty() || chunks_.back().cap - chunks_.back().used < payload.size()) {
+      chunk c;
+      c.cap = std::max(chunk_size, payload.size());
+      c.buf.reset(new char[c.cap]);
+      chunks_.push_back(std::move(c));
+    }
+    auto& c = chunks_.back();
+    std::memcpy(c.buf.get() + c.used, payload.data(), payload.size());
+    s.ptr = c.buf.get() + c.used;
+    c.used += payload.size();
+    ++c.count;
   }
   slots_.push_back(s);
   bytes_ += index_record::size + payload.size();
@@ -69,25 +79,21 @@ std::uint64_t file_state::evict_locked(std::uint64_t now) {
                 (r.max_bytes && bytes_ > *r.max_bytes) || (r.max_age && s.ts_ns < cutoff);
     if (!over) break;
     bytes_ -= index_record::size + s.len;
+    if (s.len > 8) {
+      // Heap payloads are stored in seq order, so this one is in the oldest live chunk.
+      while (chunks_.front().evicted == chunks_.front().count) chunks_.pop_front();
+      auto& c = chunks_.front();
+      if (++c.evicted == c.count && chunks_.size() > 1) chunks_.pop_front();
+    }
     slots_.pop_front();
     ++first_seq_;
     ++n;
   }
   if (n == 0) return 0;
   counters_.evicted += n;
-  // Drop the arena's dead prefix once it is at least half of the arena.
-  std::uint64_t live_from = arena_base_ + arena_.size();
-  for (const auto& s : slots_) {
-    if (s.len > 8) {
-      live_from = s.off;
-      break;
-    }
-  }
-  std::uint64_t dead = live_from - arena_base_;
-  if (dead >= 4096 && dead * 2 >= arena_.size()) {
-    arena_.erase(arena_.begin(), arena_.begin() + static_cast<std::ptrdiff_t>(dead));
-    arena_base_ += dead;
-  }
+  // A front chunk that is not full may still be emptied; free it once nothing newer sits in it.
+  while (chunks_.size() > 1 && chunks_.front().evicted == chunks_.front().count)
+    chunks_.pop_front();
   return n;
 }
 
@@ -154,7 +160,7 @@ redex_event file_state::event_locked(std::size_t i) const {
   if (s.len <= 8)
     e.payload.assign(s.bytes, s.len);
   else
-    e.payload.assign(arena_.data() + (s.off - arena_base_), s.len);
+    e.payload.assign(s.ptr, s.len);
   return e;
 }
 

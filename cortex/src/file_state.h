@@ -1,6 +1,6 @@
 #pragma once
 // The state behind a redex_file handle: the retained records in memory (a deque of slots
-// plus one payload arena; payloads of up to 8 bytes live inside their slot), the optional
+// plus payload chunks; payloads of up to 8 bytes live inside their slot), the optional
 // disk mirror, and the append notifier tails and folds wait on. One mutex guards it all;
 // notify() runs after the mutex is released.
 
@@ -57,12 +57,19 @@ class file_state {
   struct slot {
     std::uint64_t ts_ns;
     union {
-      std::uint64_t off;  // logical arena offset
-      char bytes[8];      // payloads of len <= 8
+      const char* ptr;  // payloads of len > 8, inside a chunk
+      char bytes[8];    // payloads of len <= 8
     };
     std::uint32_t len;
     std::uint32_t flags;  // index_record flag bits | deleted_bit
   };
+  // Payload storage: fixed buffers filled in seq order and freed from the front once every
+  // payload in them is evicted, so a payload never moves and eviction never copies.
+  struct chunk {
+    std::unique_ptr<char[]> buf;
+    std::size_t cap = 0, used = 0, count = 0, evicted = 0;
+  };
+  static constexpr std::size_t chunk_size = 1 << 20;
 
   void push_locked(std::string_view payload, std::uint64_t ts, std::uint32_t flags);
   std::uint64_t evict_locked(std::uint64_t now);
@@ -70,8 +77,7 @@ class file_state {
 
   mutable std::mutex mu_;
   std::deque<slot> slots_;
-  std::vector<char> arena_;
-  std::uint64_t arena_base_ = 0;
+  std::deque<chunk> chunks_;
   std::uint64_t first_seq_ = 0;
   std::uint64_t bytes_ = 0;
   std::atomic<std::uint64_t> next_seq_{0};

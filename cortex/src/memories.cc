@@ -136,7 +136,7 @@ class memories_core {
     if (n < hits.size())
       std::partial_sort(hits.begin(), hits.begin() + static_cast<std::ptrdiff_t>(n), hits.end(),
                         less);
-    else
+    else if (!std::is_sorted(hits.begin(), hits.end(), less))  // often already in id order
       std::sort(hits.begin(), hits.end(), less);
     std::vector<memory> out;
     out.reserve(n);
@@ -288,7 +288,12 @@ std::string memories_adapter::encode_state() const {
   core_->fold->catch_up();
   std::shared_lock lk(core_->fold->state_mu);
   detail::event_writer w(0, 0, 0);
-  w.u64(core_->fold->position()).u64(core_->items.size());
+  std::size_t size = 16;
+  for (const auto& m : core_->items) {
+    size += 41 + m.content.size() + m.source.size();
+    for (const auto& t : m.tags) size += 4 + t.size();
+  }
+  w.reserve(size).u64(core_->fold->position()).u64(core_->items.size());
   for (const auto& m : core_->items)
     w.u64(m.id)
         .str(m.content)

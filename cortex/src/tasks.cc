@@ -114,7 +114,7 @@ class tasks_core {
     if (n < hits.size())
       std::partial_sort(hits.begin(), hits.begin() + static_cast<std::ptrdiff_t>(n), hits.end(),
                         less);
-    else
+    else if (!std::is_sorted(hits.begin(), hits.end(), less))  // often already in id order
       std::sort(hits.begin(), hits.end(), less);
     std::vector<task> out;
     out.reserve(n);
@@ -262,7 +262,9 @@ std::string tasks_adapter::encode_state() const {
   core_->fold->catch_up();
   std::shared_lock lk(core_->fold->state_mu);
   detail::event_writer w(0, 0, 0);
-  w.u64(core_->fold->position()).u64(core_->items.size());
+  std::size_t size = 16;
+  for (const auto& t : core_->items) size += 29 + t.title.size();
+  w.reserve(size).u64(core_->fold->position()).u64(core_->items.size());
   for (const auto& t : core_->items)
     w.u64(t.id)
         .str(t.title)

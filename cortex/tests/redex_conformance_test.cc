@@ -216,6 +216,20 @@ TEST_P(redex_conformance, retention_by_age_evicts_old_records_on_sweep) {
   EXPECT_EQ(got[0].seq, 2u);
 }
 
+TEST_P(redex_conformance, retention_keeps_payloads_intact_across_many_chunks) {
+  redex_file_config cfg;
+  cfg.retention.max_events = 300;
+  auto f = open("t/ret/chunks", cfg);
+  auto payload = [](int i) {
+    return std::string(static_cast<std::size_t>(i % 7 == 0 ? 8 : 9 + (i * 7919) % 20000),
+                       char('a' + i % 26));
+  };
+  for (int i = 0; i < 3000; ++i) ASSERT_TRUE(f->append(payload(i)));
+  auto got = f->read(0, 1000);
+  ASSERT_EQ(got.size(), 300u);
+  for (auto& e : got) ASSERT_EQ(e.payload, payload(static_cast<int>(e.seq))) << e.seq;
+}
+
 TEST_P(redex_conformance, tail_behind_retention_skips_to_the_oldest_retained) {
   redex_file_config cfg;
   cfg.retention.max_events = 4;
