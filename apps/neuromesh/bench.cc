@@ -6,7 +6,10 @@
 // the adapter while we time), so it includes what a user pays. ns/event is wall-clock; the
 // producer thread's CPU time is shown beside it because on a shared machine wall time also
 // counts other processes. The Google Benchmarks in bench/bus_*_bench.cc measure the shard
-// internals without workers, which is what Net's own figures measure.
+// internals without workers, which is what Net's own figures measure. The two emit_path rows
+// put the public path beside the shard ingest under it: the same call with the worker parked
+// (ingest + routing + API) and with it draining (what a user pays). The machine's load
+// average is printed with the figures.
 #include "command.h"
 #include "neuromesh/bus/memory_adapter.h"
 #include "neuromesh/bus/net.h"
@@ -110,12 +113,15 @@ figure concurrent(int producers, std::size_t per_thread, std::optional<reference
   std::atomic<int> ready{0};
   std::atomic<bool> go{false};
   std::vector<std::thread> threads;
+  std::vector<double> cpu(static_cast<std::size_t>(producers), 0.0);
   for (int p = 0; p < producers; ++p) {
     threads.emplace_back([&, p] {
       ready.fetch_add(1);
       while (!go.load()) std::this_thread::yield();
+      auto c0 = thread_cpu_ns();
       std::size_t k = static_cast<std::size_t>(p) * 97;
       for (std::size_t i = 0; i < per_thread; ++i) (void)node.emit_raw(evs[k++ & 255]);
+      cpu[static_cast<std::size_t>(p)] = thread_cpu_ns() - c0;
     });
   }
   while (ready.load() < producers) std::this_thread::yield();
@@ -125,8 +131,10 @@ figure concurrent(int producers, std::size_t per_thread, std::optional<reference
   auto wall = std::chrono::duration<double, std::nano>(steady::now() - t0).count();
   (void)node.shutdown();
   double total = static_cast<double>(per_thread) * producers;
-  return {fmt::format("event_bus_ingest_raw_concurrent/{}", producers), wall / total, 0,
-          1e9 * total / wall, ref};
+  double cpu_sum = 0;
+  for (double c : cpu) cpu_sum += c;
+  return {fmt::format("event_bus_ingest_raw_concurrent/{}", producers), wall / total,
+          cpu_sum / total, 1e9 * total / wall, ref};
 }
 
 // An adapter that counts and discards, holding its first batch until opened, so the ring can
@@ -163,6 +171,32 @@ class held_counter final : public bus::adapter {
   std::size_t count_ = 0;
 };
 
+// The public emit path beside the shard ingest under it (issue 17), the same 7-byte event on
+// one shard: with the worker parked in a held adapter (only ingest, routing and the API are
+// timed) and with the worker draining into the memory adapter (what a user pays).
+figure emit_path(bool parked, std::size_t n, std::optional<reference> ref) {
+  held_counter* held = nullptr;
+  auto b = bus::net::builder().shards(1).retention(
+      bus::retention_config{.max_events = 1 << 16, .max_bytes = 64 << 20});
+  if (parked) {
+    b.custom([&](const bus::bus_config&) {
+      auto a = std::make_unique<held_counter>();
+      held = a.get();
+      return a;
+    });
+  } else {
+    b.memory();
+  }
+  auto node = b.build();
+  auto ev = bus::raw_event::copy_of(R"({"i":0})");
+  auto f = time_loop(
+      parked ? "emit_path/net_emit_raw, worker parked" : "emit_path/net_emit_raw, worker draining",
+      n, [&](std::size_t) { (void)node.emit_raw(ev); }, ref);
+  if (held) held->open();
+  (void)node.shutdown();
+  return f;
+}
+
 // Fills one shard's ring while the adapter is held, then times the worker draining it.
 figure batch_drain(std::size_t n, std::optional<reference> ref) {
   held_counter* held = nullptr;
@@ -184,6 +218,14 @@ figure batch_drain(std::size_t n, std::optional<reference> ref) {
   auto wall = std::chrono::duration<double, std::nano>(steady::now() - t0).count();
   (void)node.shutdown();
   return {"batch/pop_batch_steady_state", wall / n, 0, 1e9 * n / wall, ref};
+}
+
+// /proc/loadavg's first three fields: the machine may be shared, so figures carry it.
+std::string load_average() {
+  std::ifstream in("/proc/loadavg");
+  std::string a, b, c;
+  in >> a >> b >> c;
+  return a + " " + b + " " + c;
 }
 
 long rss_bytes() {
@@ -245,6 +287,8 @@ void run_bus_bench(bool quick, bool json) {
     std::printf("%-42s %9s %9s %12s   %8s %8s\n", "benchmark", "ns/ev", "cpu ns", "M ev/s",
                 "Net M1", "Net i9");
   }
+  add(emit_path(true, n, std::nullopt));
+  add(emit_path(false, n, reference{46.4, 102}));
   add(ingest_raw("shard/ingest_raw/1024", 1, 1 << 10, n, "", reference{46.4, 102}));
   add(ingest_raw("shard/ingest_raw/65536", 1, 1 << 16, n, "", reference{46.4, 102}));
   add(ingest_raw("shard/ingest_raw/1048576", 1, 1 << 20, n, "", reference{39.2, 73}));
@@ -286,9 +330,12 @@ void run_bus_bench(bool quick, bool json) {
     out["retained_memory"] = std::move(mem);
     out["quick"] = quick;
     out["hardware_threads"] = std::thread::hardware_concurrency();
+    out["load_average"] = load_average();
     std::printf("%s\n", boost::json::serialize(out).c_str());
   } else {
     std::printf("\nretained events: %s\n", boost::json::serialize(mem).c_str());
+    std::printf("load average (1/5/15 min) while measuring: %s on %u hardware threads\n",
+                load_average().c_str(), std::thread::hardware_concurrency());
     std::printf("(reference: Net, criterion, M1 Max / i9-14900K, 2026-06-12)\n");
   }
 }
