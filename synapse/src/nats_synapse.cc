@@ -10,6 +10,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <nats/nats.h>
 
+#include <algorithm>
 #include <mutex>
 #include <vector>
 
@@ -20,11 +21,21 @@ using detail::subscriber;
 
 namespace {
 
-// What libnats' callback gets as its closure; lives until the connection is destroyed.
+// What libnats' callback gets as its closure. Owned by impl::subs until unsubscribe; then
+// by libnats' completion callback, which frees it after the last message was dispatched.
 struct nats_sub {
   std::shared_ptr<subscriber> sub;
   natsSubscription* handle = nullptr;
 };
+
+// Messages libnats dropped for this subscription (slow consumer), into stats().dropped.
+void count_dropped(natsSubscription* handle, detail::stats_counters& stats) {
+  int64_t n = 0;
+  if (natsSubscription_GetDropped(handle, &n) == NATS_OK && n > 0)
+    stats.dropped.fetch_add(static_cast<std::uint64_t>(n), std::memory_order_relaxed);
+}
+
+void free_nats_sub(void* closure) { delete static_cast<nats_sub*>(closure); }
 
 std::string nats_error(natsStatus s) {
   std::string text = natsStatus_GetText(s);
@@ -62,10 +73,22 @@ struct nats_synapse::impl {
       natsConnection_Destroy(conn);  // no callback runs after this returns
       conn = nullptr;
     }
-    for (auto& s : subs) natsSubscription_Destroy(s->handle);
+    for (auto& s : subs) {
+      count_dropped(s->handle, *stats);
+      natsSubscription_Destroy(s->handle);
+    }
     subs.clear();
     if (nopts) natsOptions_Destroy(nopts);
     nopts = nullptr;
+  }
+
+  // libnats' asynchronous errors; a slow consumer means libnats dropped messages of that
+  // subscription (counted into stats().dropped when it is destroyed).
+  static void on_error(natsConnection*, natsSubscription* sub, natsStatus err, void*) {
+    int64_t dropped = 0;
+    if (sub != nullptr) natsSubscription_GetDropped(sub, &dropped);
+    spdlog::warn("nats: {} ({} messages dropped so far on that subscription)",
+                 natsStatus_GetText(err), dropped);
   }
 
   static void on_reconnected(natsConnection*, void* closure) {
@@ -112,6 +135,7 @@ asio::awaitable<boost::system::error_code> nats_synapse::async_connect() {
   if (s == NATS_OK) s = natsOptions_SetMaxReconnect(i.nopts, -1);
   if (s == NATS_OK) s = natsOptions_SetReconnectWait(i.nopts, i.opts.reconnect_wait.count());
   if (s == NATS_OK) s = natsOptions_SetReconnectedCB(i.nopts, &impl::on_reconnected, &i);
+  if (s == NATS_OK) s = natsOptions_SetErrorHandler(i.nopts, &impl::on_error, nullptr);
   if (s == NATS_OK) s = natsConnection_Connect(&i.conn, i.nopts);
   if (s != NATS_OK) {
     spdlog::warn("nats: cannot connect to {}: {}", i.opts.url, nats_error(s));
@@ -192,16 +216,29 @@ asio::awaitable<boost::system::result<subscription>> nats_synapse::async_subscri
     spdlog::warn("nats: subscribe to '{}' failed: {}", sub->pattern, nats_error(st));
     co_return map_status(st);
   }
-  // No per-subscription pending limit surprises: allow a large backlog before libnats
-  // reports a slow consumer.
-  natsSubscription_SetPendingLimits(ns->handle, 1 << 20, 256 << 20);
+  // libnats' default pending limits; a slow consumer is logged (on_error) and its drops
+  // counted.
   natsSubscription* handle = ns->handle;
   std::weak_ptr<impl> weak = impl_;
   sub->on_unsubscribe = [weak, handle] {
     auto owner = weak.lock();
     if (!owner) return;
     std::lock_guard l(owner->mu);
-    if (owner->conn) natsSubscription_Unsubscribe(handle);
+    auto it = std::find_if(owner->subs.begin(), owner->subs.end(),
+                           [handle](const auto& s) { return s->handle == handle; });
+    if (it == owner->subs.end()) return;  // closed already: destroy() released it
+    // Destroyed now, not at close: libnats frees the closure once the last message was
+    // dispatched (the completion callback), so a callback in flight never sees it freed.
+    nats_sub* ns = it->release();
+    owner->subs.erase(it);
+    count_dropped(handle, *owner->stats);
+    if (!owner->conn || natsSubscription_SetOnCompleteCB(handle, &free_nats_sub, ns) != NATS_OK) {
+      natsSubscription_Destroy(handle);
+      delete ns;  // closed connection: no callback can run any more
+      return;
+    }
+    natsSubscription_Unsubscribe(handle);
+    natsSubscription_Destroy(handle);
   };
   impl_->subs.push_back(std::move(ns));
   co_return subscription(std::move(sub));

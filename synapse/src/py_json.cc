@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 
 namespace neuromesh::synapse::detail {
 namespace {
@@ -181,6 +182,20 @@ std::string py_string(std::string_view s) {
   return out;
 }
 
+namespace {
+
+// Whether any of the 8 bytes is '"', '\\', below 0x20 or above 0x7e (exact existence
+// tests, so a clean word can be skipped whole; a flagged word is looked at byte by byte).
+bool word_needs_a_look(std::uint64_t w) noexcept {
+  constexpr std::uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+  auto has_zero = [](std::uint64_t x) { return (x - ones) & ~x & high; };
+  std::uint64_t below_space = (w - ones * 0x20) & ~w & high;
+  return (below_space | (w & high) | has_zero(w ^ (ones * 0x7f)) | has_zero(w ^ (ones * '"')) |
+          has_zero(w ^ (ones * '\\'))) != 0;
+}
+
+}  // namespace
+
 std::size_t py_canonical_string_size(std::string_view text, bool& has_escapes) noexcept {
   has_escapes = false;
   if (text.empty() || text[0] != '"') return 0;
@@ -190,7 +205,19 @@ std::size_t py_canonical_string_size(std::string_view text, bool& has_escapes) n
     return -1;  // uppercase hex is not what Python writes
   };
   std::size_t i = 1;
+  std::size_t bytewise_until = 0;  // text[i, bytewise_until) is looked at byte by byte
   while (i < text.size()) {
+    if (i >= bytewise_until) {
+      // Skip whole plain words (frames are KiBs of plain text between escapes).
+      while (i + 8 <= text.size()) {
+        std::uint64_t w;
+        std::memcpy(&w, text.data() + i, 8);
+        if (word_needs_a_look(w)) break;
+        i += 8;
+      }
+      bytewise_until = i + 8;  // a flagged word, or the tail
+    }
+    if (i >= text.size()) break;
     auto c = static_cast<unsigned char>(text[i]);
     if (c == '"') return i + 1;
     if (c < 0x20 || c > 0x7e) return 0;

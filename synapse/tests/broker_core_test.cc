@@ -266,12 +266,40 @@ TEST(broker_core_fast_path, agrees_with_the_full_parse_on_random_pubs) {
     c->open_session(2);
     c->handle_line(1, R"({"op":"sub","sub_id":"s","subject":">"})");
   }
-  const std::vector<std::string> pieces = {
-      "a",       "Z",       " ",       "/",        "\\/",     "\\\\",           "\\\"",
-      "\\n",     "\\t",     "\\r",     "\\b",      "\\f",     "\\u0001",        "\\u001F",
-      "\\u001f", "\\u0041", "\\u00e9", "\\u00E9",  "\\u2603", "\\ud83d\\ude00", "\\ud800",
-      "\\u007f", "\\u0008", "\\u000a", "\xc3\xa9", "\x7f",    "\x01",           "\"",
-      "\\x",     "\\u12",   "{",       "}"};
+  const std::vector<std::string> pieces = {"a",
+                                           "Z",
+                                           " ",
+                                           "/",
+                                           "\\/",
+                                           "\\\\",
+                                           "\\\"",
+                                           "\\n",
+                                           "\\t",
+                                           "\\r",
+                                           "\\b",
+                                           "\\f",
+                                           "\\u0001",
+                                           "\\u001F",
+                                           "\\u001f",
+                                           "\\u0041",
+                                           "\\u00e9",
+                                           "\\u00E9",
+                                           "\\u2603",
+                                           "\\ud83d\\ude00",
+                                           "\\ud800",
+                                           "\\u007f",
+                                           "\\u0008",
+                                           "\\u000a",
+                                           "\xc3\xa9",
+                                           "\x7f",
+                                           "\x01",
+                                           "\"",
+                                           "\\x",
+                                           "\\u12",
+                                           "{",
+                                           "}",
+                                           "plain text of some length.",
+                                           "0123456789abcdefghij"};  // whole 8-byte words
   std::mt19937 rng(11);
   auto random_string = [&] {
     std::string out;
