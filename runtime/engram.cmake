@@ -10,13 +10,15 @@ set(NEUROMESH_ENGRAM_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/src/engram_postgres.cc
   ${CMAKE_CURRENT_LIST_DIR}/src/engram_url.cc
   ${CMAKE_CURRENT_LIST_DIR}/src/engram_wire.cc
+  ${CMAKE_CURRENT_LIST_DIR}/src/engram_host.cc
+  ${CMAKE_CURRENT_LIST_DIR}/src/engram_client.cc
   ${CMAKE_CURRENT_LIST_DIR}/src/effector.cc
   ${CMAKE_CURRENT_LIST_DIR}/src/effector_calculator.cc
   ${CMAKE_CURRENT_LIST_DIR}/src/effector_files.cc)
 target_sources(neuromesh_runtime PRIVATE ${NEUROMESH_ENGRAM_SOURCES})
 target_link_libraries(neuromesh_runtime
-  PUBLIC neuromesh::protocol neuromesh::registry Boost::json Boost::system
-  PRIVATE fmt::fmt SQLite::SQLite3 PkgConfig::pqxx Threads::Threads)
+  PUBLIC neuromesh::protocol neuromesh::synapse neuromesh::registry Boost::json Boost::system
+  PRIVATE fmt::fmt spdlog::spdlog SQLite::SQLite3 PkgConfig::pqxx Threads::Threads)
 
 # One conformance suite (tests/engram_conformance.cc) compiled into each backend's test.
 neuromesh_test(NAME engram_memory_test
@@ -42,3 +44,6 @@ neuromesh_test(NAME engram_wire_test
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/tests/engram_wire_test.cc DEPS neuromesh::runtime)
 neuromesh_test(NAME effector_test
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/tests/effector_test.cc DEPS neuromesh::runtime)
+# Hosting and calling over MemorySynapse and the cosmo:// broker (in-process, free port).
+neuromesh_test(NAME engram_host_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/tests/engram_host_test.cc DEPS neuromesh::runtime)

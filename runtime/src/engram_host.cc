@@ -1,0 +1,241 @@
+#include "neuromesh/runtime/engram_host.h"
+
+#include "neuromesh/protocol/builders.h"
+#include "neuromesh/protocol/subject.h"
+#include "neuromesh/runtime/engram_wire.h"
+#include "neuromesh/synapse/synapse.h"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <mutex>
+#include <stdexcept>
+
+namespace neuromesh::runtime {
+
+namespace asio = boost::asio;
+using protocol::signal;
+using protocol::signal_type;
+
+struct engram_host::state : std::enable_shared_from_this<engram_host::state> {
+  state(asio::any_io_executor e, synapse::synapse& b, engram_host_options o)
+      : ex(std::move(e)),
+        bus(b),
+        options(std::move(o)),
+        pool(std::max<std::size_t>(1, options.threads)) {}
+
+  asio::any_io_executor ex;
+  synapse::synapse& bus;
+  engram_host_options options;
+  asio::thread_pool pool;
+  std::vector<std::shared_ptr<engram>> engrams;
+  std::vector<std::shared_ptr<effector>> effectors;
+  std::vector<synapse::subscription> subscriptions;
+  bool started = false;
+  std::atomic<std::uint64_t> recalls{0}, imprints{0}, tool_calls{0}, error_replies{0}, commits{0},
+      compensated{0}, publish_errors{0};
+
+  void count_reply(const signal& r) {
+    if (r.payload.find("error")) ++error_replies;
+  }
+  std::vector<signal> handle(const signal& s);
+};
+
+namespace {
+
+// Publishes one reply; failures are counted and logged, never thrown.
+asio::awaitable<void> async_publish_reply(std::shared_ptr<engram_host::state> st, signal reply) {
+  const auto subject = protocol::subject_for(st->options.ns, reply.type);
+  std::string target = subject;
+  if (auto ec = co_await st->bus.async_publish(std::move(target), std::move(reply)); ec) {
+    ++st->publish_errors;
+    spdlog::warn("engram host: publishing a reply on {} failed: {}", subject, ec.message());
+  }
+}
+
+struct publish_done {
+  std::shared_ptr<engram_host::state> st;
+  void operator()(std::exception_ptr e) const {
+    if (!e) return;
+    ++st->publish_errors;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      spdlog::error("engram host: reply coroutine failed: {}", ex.what());
+    }
+  }
+};
+
+// Runs handle() on the pool and publishes what it returns.
+void serve_on_pool(const std::shared_ptr<engram_host::state>& st, const signal& s) {
+  asio::post(st->pool, [st, s] {
+    std::vector<signal> replies;
+    try {
+      replies = st->handle(s);
+    } catch (const std::exception& e) {
+      spdlog::error("engram host: serving {} {} failed: {}", protocol::to_string(s.type),
+                    s.id.str(), e.what());
+      return;
+    }
+    for (auto& r : replies)
+      asio::co_spawn(st->ex, async_publish_reply(st, std::move(r)), publish_done{st});
+  });
+}
+
+}  // namespace
+
+std::vector<signal> engram_host::state::handle(const signal& s) {
+  std::vector<signal> out;
+  switch (s.type) {
+    case signal_type::recall:
+      for (auto& e : engrams)
+        if (auto r = serve_recall(*e, s)) {
+          ++recalls;
+          count_reply(*r);
+          out.push_back(std::move(*r));
+        }
+      break;
+    case signal_type::imprint:
+      for (auto& e : engrams)
+        if (auto r = serve_imprint(*e, s)) {
+          ++imprints;
+          count_reply(*r);
+          out.push_back(std::move(*r));
+        }
+      break;
+    case signal_type::tool_call:
+      for (auto& fx : effectors)
+        if (auto r = serve_tool_call(*fx, s)) {
+          ++tool_calls;
+          count_reply(*r);
+          out.push_back(std::move(*r));
+        }
+      break;
+    case signal_type::final:
+      for (auto& e : engrams)
+        if (e->commit(s.trace_id.str())) ++commits;
+      break;
+    case signal_type::stop: {
+      const bool rollback = s.payload.find("rollback") == std::optional<std::string_view>("true");
+      std::int64_t undone = 0;
+      for (auto& e : engrams) {
+        if (rollback) {
+          if (auto n = e->compensate(s.trace_id.str())) undone += static_cast<std::int64_t>(*n);
+        } else if (e->commit(s.trace_id.str())) {
+          ++commits;
+        }
+      }
+      compensated += static_cast<std::uint64_t>(undone);
+      if (undone > 0)
+        out.push_back(protocol::stopped_signal(
+            s,
+            {.rolled_back = rollback, .cancelled = 0, .compensated = undone, .node = options.ns}));
+      break;
+    }
+    default:
+      break;
+  }
+  return out;
+}
+
+engram_host::engram_host(asio::any_io_executor ex, synapse::synapse& bus,
+                         engram_host_options options)
+    : state_(std::make_shared<state>(std::move(ex), bus, std::move(options))) {}
+
+engram_host::~engram_host() {
+  for (auto& sub : state_->subscriptions) sub.unsubscribe();
+  state_->pool.join();
+}
+
+void engram_host::attach(std::shared_ptr<engram> e) {
+  if (state_->started) throw std::logic_error("engram_host::attach after async_start");
+  state_->engrams.push_back(std::move(e));
+}
+
+void engram_host::attach(std::shared_ptr<effector> fx) {
+  if (state_->started) throw std::logic_error("engram_host::attach after async_start");
+  state_->effectors.push_back(std::move(fx));
+}
+
+std::vector<signal> engram_host::registrations() const {
+  std::vector<signal> out;
+  for (const auto& e : state_->engrams)
+    out.push_back(protocol::register_signal({.id = e->engram_id(),
+                                             .kind = e->engram_kind(),
+                                             .capabilities = e->capabilities(),
+                                             .role = "engram",
+                                             .version = e->version().value_or("")}));
+  for (const auto& fx : state_->effectors)
+    out.push_back(protocol::register_signal({.id = fx->effector_id(),
+                                             .kind = fx->effector_kind(),
+                                             .capabilities = fx->tools(),
+                                             .role = "effector",
+                                             .version = fx->version().value_or("")}));
+  return out;
+}
+
+namespace {
+
+// The subscription handler: hands each Signal to the pool.
+struct inbound {
+  std::weak_ptr<engram_host::state> st;
+  void operator()(const signal& s) const {
+    if (auto locked = st.lock()) serve_on_pool(locked, s);
+  }
+};
+
+}  // namespace
+
+asio::awaitable<boost::system::error_code> engram_host::async_start() {
+  auto st = state_;
+  if (st->started) co_return boost::system::error_code{};
+  st->started = true;
+  static constexpr signal_type engram_types[] = {signal_type::recall, signal_type::imprint,
+                                                 signal_type::final, signal_type::stop};
+  std::vector<signal_type> types;
+  if (!st->engrams.empty())
+    for (auto t : engram_types) types.push_back(t);
+  if (!st->effectors.empty()) types.push_back(signal_type::tool_call);
+  for (auto t : types) {
+    // Named arguments: GCC 12 mishandles temporaries in co_await operands.
+    auto subject = protocol::subject_for(st->options.ns, t);
+    synapse::handler h = inbound{st};
+    std::optional<std::string> group;
+    auto sub = co_await st->bus.async_subscribe(std::move(subject), std::move(h), std::move(group));
+    if (!sub) co_return sub.error();
+    st->subscriptions.push_back(*sub);
+  }
+  for (auto& r : registrations()) {
+    auto subject = protocol::subject_for(st->options.ns, r.type);
+    if (auto ec = co_await st->bus.async_publish(std::move(subject), std::move(r)); ec)
+      co_return ec;
+  }
+  co_return boost::system::error_code{};
+}
+
+asio::awaitable<void> engram_host::async_stop() {
+  auto st = state_;
+  for (auto& sub : st->subscriptions) sub.unsubscribe();
+  st->subscriptions.clear();
+  co_return;
+}
+
+std::vector<signal> engram_host::handle(const signal& s) { return state_->handle(s); }
+
+engram_host_stats engram_host::stats() const noexcept {
+  engram_host_stats s;
+  s.recalls = state_->recalls.load();
+  s.imprints = state_->imprints.load();
+  s.tool_calls = state_->tool_calls.load();
+  s.error_replies = state_->error_replies.load();
+  s.commits = state_->commits.load();
+  s.compensated = state_->compensated.load();
+  s.publish_errors = state_->publish_errors.load();
+  return s;
+}
+
+}  // namespace neuromesh::runtime
