@@ -1,5 +1,6 @@
 // The runtime's commands run as a user would, against `neuromesh synapse start memory
-// --port 0`: agent echo, dispatch (exit codes 0/1/2/3), stop, answer, registry list.
+// --port 0` (or, built with NEUROMESH_CLI_OVER_NATS, the nats-server of scripts/services):
+// agent echo, dispatch (exit codes 0/1/2/3), stop, answer, registry list.
 #include "neuromesh/testing/testing.h"
 
 #include <gtest/gtest.h>
@@ -115,6 +116,12 @@ class child {
 class runtime_cli : public ::testing::Test {
  protected:
   void SetUp() override {
+#ifdef NEUROMESH_CLI_OVER_NATS
+    // The same flows over the real nats-server of scripts/services.
+    url_ = neuromesh::testing::env_or("NEUROMESH_NATS_URL", "");
+    ASSERT_FALSE(url_.empty()) << "NEUROMESH_NATS_URL is not set (run scripts/services)";
+    return;
+#endif
     broker_ = std::make_unique<child>(std::vector<std::string>{
         "synapse", "start", "memory", "--port", "0", "-n", "dev", "--quiet"});
     for (int i = 0; i < 20 && url_.empty(); ++i) {
