@@ -153,8 +153,11 @@ asio::awaitable<void> dendrite::impl::ensure_type(signal_type t) {
   auto i = idx(t);
   if (subs[i] || subscribing[i]) co_return;
   subscribing[i] = true;
-  auto r = co_await bus.async_subscribe(protocol::subject_for(o.ns, t), make_handler(false),
-                                        std::nullopt);
+  // Operands built first: GCC 12 mishandles temporaries in co_await operands.
+  auto subject = protocol::subject_for(o.ns, t);
+  auto h = make_handler(false);
+  std::optional<std::string> no_group;
+  auto r = co_await bus.async_subscribe(std::move(subject), std::move(h), std::move(no_group));
   subscribing[i] = false;
   if (!r) {
     spdlog::error("dendrite {}: subscribe {} failed: {}", o.dendrite_id, protocol::to_string(t),
@@ -166,8 +169,10 @@ asio::awaitable<void> dendrite::impl::ensure_type(signal_type t) {
 
 asio::awaitable<void> dendrite::impl::ensure_task_subscriptions() {
   if (!task_sub) {
-    auto r = co_await bus.async_subscribe(protocol::subject_for(o.ns, signal_type::task),
-                                          make_handler(true), std::nullopt);
+    auto subject = protocol::subject_for(o.ns, signal_type::task);
+    auto h = make_handler(true);
+    std::optional<std::string> no_group;
+    auto r = co_await bus.async_subscribe(std::move(subject), std::move(h), std::move(no_group));
     if (r)
       task_sub = *r;
     else
@@ -184,8 +189,10 @@ asio::awaitable<void> dendrite::impl::ensure_task_subscriptions() {
   routed_sub.reset();
   routed_group = group;
   if (group.empty()) co_return;
-  auto r = co_await bus.async_subscribe(protocol::subject_for(o.ns, signal_type::task) + ".routed",
-                                        make_handler(true), group);
+  auto subject = protocol::subject_for(o.ns, signal_type::task) + ".routed";
+  auto h = make_handler(true);
+  std::optional<std::string> queue = group;
+  auto r = co_await bus.async_subscribe(std::move(subject), std::move(h), std::move(queue));
   if (r)
     routed_sub = *r;
   else

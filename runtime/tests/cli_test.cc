@@ -1,0 +1,254 @@
+// The runtime's commands run as a user would, against `neuromesh synapse start memory
+// --port 0` (or, built with NEUROMESH_CLI_OVER_NATS, the nats-server of scripts/services):
+// agent echo, dispatch (exit codes 0/1/2/3), stop, answer, registry list.
+#include "neuromesh/testing/testing.h"
+
+#include <gtest/gtest.h>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <regex>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace {
+
+using namespace std::chrono_literals;
+
+std::string binary() { return NEUROMESH_CLI; }
+
+/// A child process with stdout and stderr on separate pipes.
+class child {
+ public:
+  explicit child(std::vector<std::string> args) {
+    int out[2], err[2];
+    if (::pipe(out) != 0 || ::pipe(err) != 0) throw std::runtime_error("pipe");
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      ::dup2(out[1], 1);
+      ::dup2(err[1], 2);
+      for (int fd : {out[0], out[1], err[0], err[1]}) ::close(fd);
+      std::vector<char*> argv;
+      std::string bin = binary();
+      argv.push_back(bin.data());
+      for (auto& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      ::execv(bin.c_str(), argv.data());
+      ::_exit(127);
+    }
+    ::close(out[1]);
+    ::close(err[1]);
+    out_ = out[0];
+    err_ = err[0];
+  }
+  ~child() {
+    if (pid_ > 0 && !exited_) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+    ::close(out_);
+    ::close(err_);
+  }
+  std::string out_line(std::chrono::milliseconds t = 10s) { return line(out_, obuf_, t); }
+  std::string err_line(std::chrono::milliseconds t = 10s) { return line(err_, ebuf_, t); }
+  /// Next stderr line containing needle (or "<timeout>").
+  std::string err_until(const std::string& needle, std::chrono::milliseconds t = 10s) {
+    auto end = std::chrono::steady_clock::now() + t;
+    while (std::chrono::steady_clock::now() < end) {
+      auto l = err_line(std::chrono::duration_cast<std::chrono::milliseconds>(
+          end - std::chrono::steady_clock::now()));
+      if (l.find(needle) != std::string::npos) return l;
+      if (l == "<eof>") break;
+    }
+    return "<timeout>";
+  }
+  /// All remaining stdout until EOF.
+  std::string rest_out(std::chrono::milliseconds t = 10s) {
+    std::string all;
+    for (auto l = out_line(t); l != "<eof>" && l != "<timeout>"; l = out_line(t)) all += l + "\n";
+    return all;
+  }
+  void signal(int sig) { ::kill(pid_, sig); }
+  int wait(std::chrono::milliseconds t = 20s) {
+    auto end = std::chrono::steady_clock::now() + t;
+    while (std::chrono::steady_clock::now() < end) {
+      int status = 0;
+      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+        exited_ = true;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      }
+      ::usleep(2000);
+    }
+    return -1;
+  }
+
+ private:
+  static std::string line(int fd, std::string& buf, std::chrono::milliseconds timeout) {
+    auto until = std::chrono::steady_clock::now() + timeout;
+    while (buf.find('\n') == std::string::npos) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          until - std::chrono::steady_clock::now());
+      if (left.count() <= 0) return "<timeout>";
+      pollfd p{fd, POLLIN, 0};
+      if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
+      char tmp[4096];
+      auto n = ::read(fd, tmp, sizeof tmp);
+      if (n <= 0) return "<eof>";
+      buf.append(tmp, static_cast<std::size_t>(n));
+    }
+    auto nl = buf.find('\n');
+    auto l = buf.substr(0, nl);
+    buf.erase(0, nl + 1);
+    return l;
+  }
+  pid_t pid_ = -1;
+  int out_ = -1, err_ = -1;
+  bool exited_ = false;
+  std::string obuf_, ebuf_;
+};
+
+class runtime_cli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+#ifdef NEUROMESH_CLI_OVER_NATS
+    // The same flows over the real nats-server of scripts/services.
+    url_ = neuromesh::testing::env_or("NEUROMESH_NATS_URL", "");
+    ASSERT_FALSE(url_.empty()) << "NEUROMESH_NATS_URL is not set (run scripts/services)";
+    return;
+#endif
+    broker_ = std::make_unique<child>(std::vector<std::string>{
+        "synapse", "start", "memory", "--port", "0", "-n", "dev", "--quiet"});
+    for (int i = 0; i < 20 && url_.empty(); ++i) {
+      auto l = broker_->out_line();
+      std::smatch m;
+      if (std::regex_search(l, m, std::regex(R"(cosmo://127\.0\.0\.1:\d+)"))) url_ = m.str();
+      if (l == "<eof>" || l == "<timeout>") break;
+    }
+    ASSERT_FALSE(url_.empty()) << "broker did not start";
+  }
+  void TearDown() override {
+    if (broker_) broker_->signal(SIGTERM);
+  }
+  std::unique_ptr<child> agent(std::vector<std::string> extra) {
+    std::vector<std::string> args{"agent", "echo", "--url", url_};
+    args.insert(args.end(), extra.begin(), extra.end());
+    auto c = std::make_unique<child>(args);
+    return c;
+  }
+  child run(std::vector<std::string> args) {
+    args.push_back("--url");
+    args.push_back(url_);
+    return child(args);
+  }
+  std::string url_;
+  std::unique_ptr<child> broker_;
+};
+
+TEST_F(runtime_cli, agent_prints_ready_once_and_deregisters_on_sigterm) {
+  auto a = agent({"--neuron-id", "e1"});
+  EXPECT_EQ(a->out_line(), "READY e1");
+  auto tail = run({"tail", "--type", "DEREGISTER", "--max", "1"});
+  EXPECT_NE(tail.out_line(), "<timeout>");  // the header: tail is subscribed
+  a->signal(SIGTERM);
+  EXPECT_EQ(a->wait(), 0);
+  EXPECT_EQ(a->rest_out(), "");  // nothing but READY on stdout
+  auto dereg = tail.out_line();
+  EXPECT_NE(dereg.find("DEREGISTER"), std::string::npos) << dereg;
+  EXPECT_NE(dereg.find("e1"), std::string::npos) << dereg;
+}
+
+TEST_F(runtime_cli, dispatch_addressed_routed_open_and_exit_codes) {
+  auto a = agent({"--neuron-id", "e1", "--capabilities", "echo,x"});
+  ASSERT_EQ(a->out_line(), "READY e1");
+  auto c = agent({"--neuron-id", "c1", "--catch-all"});
+  ASSERT_EQ(c->out_line(), "READY c1");
+  auto d = run({"dispatch", "--neuron", "e1", "--input", R"({"a":1})", "--json"});
+  EXPECT_EQ(d.wait(), 0);
+  auto out = d.rest_out();
+  EXPECT_NE(out.find(R"("type":"FINAL")"), std::string::npos) << out;
+  EXPECT_NE(out.find(R"("payload":{"result":{"a":1}})"), std::string::npos) << out;
+  auto r = run({"dispatch", "--capabilities", "x", "--scope", "all"});
+  EXPECT_EQ(r.wait(), 0);
+  EXPECT_EQ(r.rest_out().rfind("AGENT_OUTPUT", 0), 0u);
+  auto o = run({"dispatch", "--open", "--json"});
+  EXPECT_EQ(o.wait(), 0);
+  EXPECT_NE(o.rest_out().find(R"("id":"c1")"), std::string::npos);
+  auto t = run({"dispatch", "--neuron", "nobody", "--timeout", "0.3"});
+  EXPECT_EQ(t.wait(), 2);
+  auto bad = run({"dispatch", "--neuron", "e1", "--input", "[1]"});
+  EXPECT_EQ(bad.wait(), 64);
+  EXPECT_NE(bad.err_line().find("--input must be a JSON object"), std::string::npos);
+}
+
+TEST_F(runtime_cli, dispatch_offer_lowest_cost_goes_to_cheapest) {
+  auto a = agent({"--neuron-id", "dear", "--bid-cost", "5"});
+  ASSERT_EQ(a->out_line(), "READY dear");
+  auto b = agent({"--neuron-id", "cheap", "--bid-cost", "1"});
+  ASSERT_EQ(b->out_line(), "READY cheap");
+  auto d = run({"dispatch", "--offer", "--select", "lowest_cost", "--deadline-ms", "300", "--input",
+                R"({"j":1})", "--json"});
+  EXPECT_EQ(d.wait(), 0);
+  auto out = d.rest_out();
+  EXPECT_NE(out.find(R"("id":"cheap")"), std::string::npos) << out;
+  auto none =
+      run({"dispatch", "--offer", "--capabilities", "nobody-has-this", "--deadline-ms", "50"});
+  EXPECT_EQ(none.wait(), 2);
+}
+
+TEST_F(runtime_cli, stop_cancels_a_slow_task_and_prints_acks) {
+  auto a = agent({"--neuron-id", "slow", "--slow-ms", "30000"});
+  ASSERT_EQ(a->out_line(), "READY slow");
+  auto d = run({"dispatch", "--neuron", "slow", "--timeout", "20"});
+  auto sent = d.err_until("trace=");
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(sent, m, std::regex(R"(trc_[0-9A-Z]+)"))) << sent;
+  auto s = run({"stop", "--trace", m.str(), "--reason", "test", "--collect-ms", "500", "--json"});
+  EXPECT_EQ(s.wait(), 0);
+  auto acks = s.rest_out();
+  EXPECT_NE(acks.find(R"("cancelled":1)"), std::string::npos) << acks;
+  EXPECT_EQ(d.wait(), 2);  // STOPped: no result
+  auto bad = run({"stop", "--trace", "nope"});
+  EXPECT_EQ(bad.wait(), 64);
+}
+
+TEST_F(runtime_cli, clarification_answered_with_answer_command) {
+  auto a = agent({"--neuron-id", "asker", "--ask-clarification"});
+  ASSERT_EQ(a->out_line(), "READY asker");
+  auto ans = run({"answer", "--answer", "blue", "--timeout", "20", "--json"});
+  ASSERT_EQ(ans.err_until("LISTENING"), "LISTENING");
+  auto tail = run({"tail", "--type", "AGENT_OUTPUT", "--max", "1"});
+  EXPECT_NE(tail.out_line(), "<timeout>");  // the header: tail is subscribed
+  auto d = run({"dispatch", "--neuron", "asker", "--json"});
+  EXPECT_EQ(d.wait(), 3);  // a CLARIFICATION is pending
+  EXPECT_NE(d.rest_out().find(R"("type":"CLARIFICATION")"), std::string::npos);
+  EXPECT_EQ(ans.wait(), 0);
+  EXPECT_NE(ans.rest_out().find(R"("payload":{"answer":"blue"})"), std::string::npos);
+  auto out = tail.out_line();  // the resumed task's reply
+  EXPECT_NE(out.find("AGENT_OUTPUT"), std::string::npos) << out;
+  EXPECT_NE(out.find("asker"), std::string::npos) << out;
+}
+
+TEST_F(runtime_cli, registry_list_discovers_live_agents) {
+  auto a = agent({"--neuron-id", "r1", "--capabilities", "sum"});
+  ASSERT_EQ(a->out_line(), "READY r1");
+  auto b = agent({"--neuron-id", "r2", "--capabilities", "mul"});
+  ASSERT_EQ(b->out_line(), "READY r2");
+  auto l = run({"registry", "list", "--timeout", "0.4"});
+  EXPECT_EQ(l.wait(), 0);
+  auto out = l.rest_out();
+  EXPECT_NE(out.find("r1"), std::string::npos) << out;
+  EXPECT_NE(out.find("r2"), std::string::npos) << out;
+  auto f = run({"registry", "list", "--capability", "mul", "--timeout", "0.4", "--json"});
+  EXPECT_EQ(f.wait(), 0);
+  auto js = f.rest_out();
+  EXPECT_NE(js.find(R"("neuron_id":"r2")"), std::string::npos) << js;
+  EXPECT_EQ(js.find("r1"), std::string::npos) << js;
+}
+
+}  // namespace
