@@ -346,10 +346,15 @@ asio::awaitable<void> async_stop_impl(impl_ptr self) {
     co_await timer.async_wait(asio::use_awaitable);
   }
   for (auto& [id, s] : self->sessions) broker_server::impl::close_now(*s);
-  while (!self->sessions.empty()) {
+  // Closed sockets end every reader at its next turn; bounded all the same.
+  auto hard_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+  while (!self->sessions.empty() && std::chrono::steady_clock::now() < hard_deadline) {
     timer.expires_after(std::chrono::milliseconds(1));
     co_await timer.async_wait(asio::use_awaitable);
   }
+  if (!self->sessions.empty())
+    spdlog::warn("broker: stop returned with {} sessions still winding down",
+                 self->sessions.size());
 }
 }  // namespace
 
