@@ -2,46 +2,30 @@
 // scaffolds and refuses a populated folder, `neuromesh completion` covers every command and
 // flag of the binary, and the root help is grouped. (The scaffold is built and run against
 // the installed SDK by scripts/test-package.)
-#include <gtest/gtest.h>
+#include "cli_run.h"
 
-#include <sys/wait.h>
+#include <gtest/gtest.h>
 
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <string>
 
 namespace {
 
 namespace fs = std::filesystem;
 
-struct run_result {
-  int code;
-  std::string out;
-};
+using neuromesh::cli::test::run;
+using neuromesh::cli::test::slurp;
 
-// Runs a shell command line, stderr merged into the output.
-run_result shell(const std::string& command_line) {
-  std::string cmd = command_line + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
+// A plain shell command line (for sourcing the completion script), stderr merged.
+std::string shell(const std::string& command_line) {
+  FILE* p = popen((command_line + " 2>&1").c_str(), "r");
   std::string out;
   char buf[4096];
   while (std::size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
-  int status = pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
-
-// Runs the binary with args (shell-quoted).
-run_result run(const std::string& args) {
-  return shell(std::string(NEUROMESH_CLI_PATH) + " " + args);
-}
-
-std::string slurp(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  pclose(p);
+  return out;
 }
 
 fs::path fresh_dir(const std::string& name) {
@@ -53,14 +37,14 @@ fs::path fresh_dir(const std::string& name) {
 TEST(init, scaffolds_a_find_package_project_with_the_namespace_substituted) {
   const fs::path dir = fresh_dir("my-agent");
   auto r = run("init " + dir.string() + " -n team1");
-  ASSERT_EQ(r.code, 0) << r.out;
+  ASSERT_EQ(r.code, 0) << r.err;
   for (const char* file : {"CMakeLists.txt", "README.md", "main.cc", "neurons/echo.h",
                            "neurons/echo.cc", "neurons/echo_test.cc"})
     EXPECT_TRUE(fs::exists(dir / file)) << file;
-  const std::string cmake = slurp(dir / "CMakeLists.txt");
+  const std::string cmake = slurp((dir / "CMakeLists.txt").string());
   EXPECT_NE(cmake.find("find_package(neuromesh REQUIRED)"), std::string::npos);
   EXPECT_NE(cmake.find("project(neuromesh_sdk_my-agent "), std::string::npos) << cmake;
-  const std::string main_cc = slurp(dir / "main.cc");
+  const std::string main_cc = slurp((dir / "main.cc").string());
   EXPECT_NE(main_cc.find(".ns = \"team1\""), std::string::npos);
   EXPECT_NE(main_cc.find("NEUROMESH_URL"), std::string::npos);
   EXPECT_EQ(main_cc.find('@'), std::string::npos) << "a placeholder was left";
@@ -72,19 +56,19 @@ TEST(init, refuses_a_populated_folder_unless_forced) {
   std::ofstream(dir / "keep.txt") << "mine";
   auto refused = run("init " + dir.string());
   EXPECT_EQ(refused.code, 1);
-  EXPECT_NE(refused.out.find("is not empty"), std::string::npos) << refused.out;
+  EXPECT_NE(refused.err.find("is not empty"), std::string::npos) << refused.err;
   EXPECT_FALSE(fs::exists(dir / "main.cc"));
 
   auto forced = run("init " + dir.string() + " --force");
-  EXPECT_EQ(forced.code, 0) << forced.out;
+  EXPECT_EQ(forced.code, 0) << forced.err;
   EXPECT_TRUE(fs::exists(dir / "main.cc"));
-  EXPECT_EQ(slurp(dir / "keep.txt"), "mine");
+  EXPECT_EQ(slurp((dir / "keep.txt").string()), "mine");
 }
 
 TEST(init, rejects_a_namespace_that_is_not_a_subject_token) {
   auto r = run("init " + fresh_dir("badns").string() + " -n 'a.b'");
   EXPECT_EQ(r.code, 1);
-  EXPECT_NE(r.out.find("namespace 'a.b'"), std::string::npos) << r.out;
+  EXPECT_NE(r.err.find("namespace 'a.b'"), std::string::npos) << r.err;
 }
 
 TEST(completion, bash_offers_every_subcommand_and_their_flags) {
@@ -102,11 +86,11 @@ TEST(completion, bash_script_completes_a_nested_command_in_a_real_shell) {
   auto script = fs::path(::testing::TempDir()) / "neuromesh_completion.bash";
   ASSERT_EQ(run("completion bash > " + script.string()).code, 0);
   // Simulate `neuromesh synapse st<TAB>` and `neuromesh init --fo<TAB>` in bash.
-  auto r = shell("bash -c 'source " + script.string() +
-                 "; COMP_WORDS=(neuromesh synapse st); COMP_CWORD=2; _neuromesh; echo "
-                 "\"${COMPREPLY[*]}\"; COMP_WORDS=(neuromesh init x --fo); COMP_CWORD=3; "
-                 "_neuromesh; echo \"${COMPREPLY[*]}\"'");
-  EXPECT_EQ(r.out, "start stop\n--force\n");
+  auto out = shell("bash -c 'source " + script.string() +
+                   "; COMP_WORDS=(neuromesh synapse st); COMP_CWORD=2; _neuromesh; echo "
+                   "\"${COMPREPLY[*]}\"; COMP_WORDS=(neuromesh init x --fo); COMP_CWORD=3; "
+                   "_neuromesh; echo \"${COMPREPLY[*]}\"'");
+  EXPECT_EQ(out, "start stop\n--force\n");
 }
 
 TEST(completion, zsh_and_fish_scripts_are_generated_and_an_unknown_shell_is_refused) {
@@ -119,7 +103,7 @@ TEST(completion, zsh_and_fish_scripts_are_generated_and_an_unknown_shell_is_refu
       << fish.out;
   auto bad = run("completion tcsh");
   EXPECT_NE(bad.code, 0);
-  EXPECT_NE(bad.out.find("tcsh"), std::string::npos) << bad.out;
+  EXPECT_NE(bad.err.find("tcsh"), std::string::npos) << bad.err;
 }
 
 TEST(help, root_help_groups_commands_as_build_run_observe_shell) {
