@@ -5,10 +5,10 @@
 // by a follow-up TASK or by a discrete CLARIFICATION_ANSWER), --bid-cost / --bid-confidence
 // bid explicitly for offers (otherwise it auto-bids), --catch-all answers open calls.
 #include "command.h"
-#include "mesh_cli.h"
 #include "neuromesh/protocol/builders.h"
 #include "neuromesh/runtime/dendrite.h"
 #include "neuromesh/runtime/errors.h"
+#include "runtime_cli.h"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/signal_set.hpp>

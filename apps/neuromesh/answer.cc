@@ -4,8 +4,8 @@
 // request and exits; without them it prompts on stdin for each request until EOF or a
 // signal. Prints `LISTENING` on stderr once subscribed. Exit 0 answered, 2 timed out.
 #include "command.h"
-#include "mesh_cli.h"
 #include "neuromesh/runtime/dendrite.h"
+#include "runtime_cli.h"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>

@@ -5,9 +5,9 @@
 // or PERMISSION is pending, 64 bad arguments or no connection. Prints `dispatch: sent
 // trace=<id>` on stderr first, so the trace can be followed or STOPped.
 #include "command.h"
-#include "mesh_cli.h"
 #include "neuromesh/runtime/dendrite.h"
 #include "neuromesh/runtime/errors.h"
+#include "runtime_cli.h"
 
 #include <boost/asio/this_coro.hpp>
 #include <boost/json/parse.hpp>

@@ -1,10 +1,10 @@
 // `neuromesh registry list`: DISCOVER on a namespace and list the neurons that answer with
 // REGISTER within the timeout (deduplicated by id). Store-free, like `cosmo registry list`.
 #include "command.h"
-#include "mesh_cli.h"
 #include "neuromesh/protocol/builders.h"
 #include "neuromesh/protocol/subject.h"
 #include "registry_command.h"
+#include "runtime_cli.h"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>

@@ -1,7 +1,7 @@
 // `neuromesh stop`: STOP a trace and print the STOPPED acknowledgements collected.
 #include "command.h"
-#include "mesh_cli.h"
 #include "neuromesh/runtime/dendrite.h"
+#include "runtime_cli.h"
 
 #include <boost/asio/this_coro.hpp>
 

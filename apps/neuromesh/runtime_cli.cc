@@ -1,5 +1,5 @@
 // Helpers of the runtime's commands (no subcommand of its own).
-#include "mesh_cli.h"
+#include "runtime_cli.h"
 
 #include "neuromesh/protocol/codec.h"
 #include "neuromesh/synapse/synapse_from_url.h"

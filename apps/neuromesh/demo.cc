@@ -1,0 +1,246 @@
+// neuromesh demo [--url cosmo://127.0.0.1:7070] [-n dev] [--interval-ms 400] [--count N]
+//
+// Live traffic for a newcomer: joins a running node (or any Synapse) with a few example
+// agents and keeps them busy, one line per round trip:
+//   echo        answers with its input                      (addressed TASK)
+//   quote-a/-b  bid for "quote" offers; the cheaper one wins (TASK_OFFER, BID, TASK_AWARDED)
+//   planner     asks which city first, then plans           (CLARIFICATION, follow-up TASK)
+//   notes       writes to and reads from the demo Engram    (IMPRINT, RECALL inside a TASK)
+//   calculator  an Effector with add / sub / mul / div      (TOOL_CALL, TOOL_RESULT)
+// Every Signal is on the node's web view at once. Stops on SIGINT/SIGTERM (DEREGISTER sent)
+// or after --count round trips.
+#include "command.h"
+#include "neuromesh/runtime/dendrite.h"
+#include "neuromesh/runtime/effector_calculator.h"
+#include "neuromesh/runtime/engram_client.h"
+#include "neuromesh/runtime/engram_host.h"
+#include "neuromesh/runtime/engram_memory.h"
+#include "runtime_cli.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <csignal>
+#include <iostream>
+#include <memory>
+
+namespace neuromesh::cli {
+namespace {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+namespace rt = neuromesh::runtime;
+using namespace std::chrono_literals;
+using namespace asio::experimental::awaitable_operators;
+using protocol::signal_type;
+
+struct demo_args {
+  std::string url = "cosmo://127.0.0.1:7070";
+  std::string ns = "dev";
+  int interval_ms = 400;
+  int count = 0;  // 0 = until a signal
+};
+
+const char* const memory_id = "demo-memory";
+
+json::value echo(const json::object& in, const rt::context&) { return json::object{{"echo", in}}; }
+
+/// A bidder's Neuron: its quote carries its name.
+struct quote_neuron {
+  std::string name;
+  double price;
+  json::value operator()(const json::object&, const rt::context&) const {
+    return json::object{{"quote", price}, {"by", name}};
+  }
+};
+
+/// Asks which city first; a follow-up TASK carries the answer.
+json::value planner(const json::object& in, const rt::context&) {
+  if (auto it = in.find("clarification"); it != in.end() && it->value().is_object()) {
+    const auto& c = it->value().get_object();
+    auto a = c.find("answer");
+    std::string city =
+        a != c.end() && a->value().is_string() ? a->value().get_string().c_str() : "somewhere";
+    return json::object{{"plan", "three days in " + city}};
+  }
+  return json::object{{"__clarification__", true}, {"question", "Which city?"}};
+}
+
+/// Writes the note to the demo Engram on the task's trace, then recalls every note.
+struct notes_neuron {
+  rt::engram_client* memory;
+  asio::awaitable<json::value> operator()(const json::object& in, const rt::context& ctx) const {
+    rt::imprint_call write;
+    write.target = {.id = memory_id, .trace = ctx.trace, .parent = ctx.task_id, .deadline = 2s};
+    write.op = "append";
+    write.entry = {{"content", in.contains("text") ? in.at("text") : json::value("a note")},
+                   {"tags", json::array{"demo"}}};
+    write.await_ack = true;
+    auto receipt = co_await memory->async_imprint(std::move(write));
+    rt::recall_call read;
+    read.target = {.id = memory_id, .trace = ctx.trace, .parent = ctx.task_id, .deadline = 2s};
+    read.query = {{"tag", "demo"}, {"top_k", 100}};
+    auto recalled = co_await memory->async_recall(std::move(read));
+    json::object out;
+    out["stored"] = receipt && *receipt && (*receipt)->id ? json::value(*(*receipt)->id) : nullptr;
+    out["notes_in_memory"] = recalled ? static_cast<std::int64_t>(recalled->hits.size()) : -1;
+    co_return out;
+  }
+};
+
+void report(int i, const char* what, const rt::result<protocol::signal>& r,
+            std::chrono::steady_clock::duration took) {
+  const auto ms = std::chrono::duration<double, std::milli>(took).count();
+  std::cout << "demo #" << i << " " << what << " -> ";
+  if (r)
+    std::cout << to_string(r->type) << " " << r->payload.text();
+  else
+    std::cout << "no reply (" << r.error().message() << ")";
+  std::cout << " [" << ms << " ms]" << std::endl;
+}
+
+asio::awaitable<rt::result<protocol::signal>> plan_trip(rt::dendrite& d, int i) {
+  rt::dispatch_args a{.neuron = "planner", .input = {{"trip", i}}};
+  auto pw = co_await d.async_dispatch(std::move(a));
+  if (!pw) co_return pw.error();
+  auto first = co_await (*pw)->async_wait(2s);
+  if (!first || first->type != signal_type::clarification) co_return first;
+  json::value answer = i % 2 ? "Lisbon" : "Kyoto";
+  auto follow = co_await d.async_respond_to_clarification(*first, std::move(answer));
+  if (!follow) co_return follow.error();
+  co_return co_await (*pw)->async_wait_for(signal_type::agent_output, 2s);
+}
+
+asio::awaitable<rt::result<protocol::signal>> one_round(rt::dendrite& d, rt::engram_client& tools,
+                                                        int i) {
+  switch (i % 5) {
+    case 0: {
+      rt::dispatch_args a{.neuron = "echo", .input = {{"hello", i}}};
+      co_return co_await d.async_dispatch_and_wait(std::move(a), 2s);
+    }
+    case 1: {
+      rt::dispatch_args a{.input = {{"item", "widget"}}, .capabilities = {"quote"}};
+      rt::offer_args o{.select = rt::select_policy::lowest_cost, .deadline = 250ms};
+      auto pw = co_await d.async_dispatch_offer(std::move(a), o);
+      if (!pw) co_return pw.error();
+      co_return co_await (*pw)->async_wait(2s);
+    }
+    case 2:
+      co_return co_await plan_trip(d, i);
+    case 3: {
+      rt::dispatch_args a{.neuron = "notes", .input = {{"text", "note " + std::to_string(i)}}};
+      co_return co_await d.async_dispatch_and_wait(std::move(a), 3s);
+    }
+    default: {
+      rt::tool_call_request c;
+      c.target = {.id = "calculator", .deadline = 2s};
+      c.tool = "mul";
+      c.args = {{"a", i}, {"b", 7}};
+      auto out = co_await tools.async_call_tool(std::move(c));
+      // Shown as the TOOL_RESULT's fields (the call API returns them decoded).
+      protocol::signal shown;
+      shown.type = signal_type::tool_result;
+      json::object fields{{"tool", "mul"}};
+      if (out && out->result) fields["result"] = *out->result;
+      if (out && out->error) fields["error"] = *out->error;
+      if (!out) fields["error"] = out.error().message;
+      shown.payload = protocol::raw_object(fields);
+      co_return shown;
+    }
+  }
+}
+
+const char* round_name(int i) {
+  static const char* const names[] = {"TASK echo", "TASK_OFFER quote (lowest_cost)",
+                                      "TASK planner + clarification", "TASK notes (Engram)",
+                                      "TOOL_CALL calculator.mul"};
+  return names[i % 5];
+}
+
+asio::awaitable<int> demo_main(synapse::synapse& bus, demo_args a) {
+  auto ex = co_await asio::this_coro::executor;
+  asio::signal_set signals(ex, SIGINT, SIGTERM);
+
+  // Memory and tools, hosted like any Engram / Effector on the mesh.
+  auto memory = std::make_shared<rt::memory_engram>(
+      rt::engram_identity{memory_id, "context", {"tags", "substring"}, std::nullopt});
+  (void)memory->connect();
+  rt::engram_host host(ex, bus, {.ns = a.ns});
+  host.attach(memory);
+  host.attach(std::make_shared<rt::calculator_effector>());
+  rt::engram_client client(ex, bus, a.ns);
+
+  rt::dendrite agents(ex, bus, nullptr,
+                      {.ns = a.ns, .dendrite_id = "demo-agents", .role = rt::role::worker});
+  agents.attach(rt::axon({.neuron_id = "echo", .neuron = echo, .capabilities = {"echo"}}));
+  agents.attach(rt::axon({.neuron_id = "quote-a",
+                          .neuron = quote_neuron{"quote-a", 12.5},
+                          .capabilities = {"quote"}}));
+  agents.attach(rt::axon(
+      {.neuron_id = "quote-b", .neuron = quote_neuron{"quote-b", 9.0}, .capabilities = {"quote"}}));
+  agents.attach(rt::axon({.neuron_id = "planner", .neuron = planner, .capabilities = {"plan"}}));
+  agents.attach(
+      rt::axon({.neuron_id = "notes", .neuron = notes_neuron{&client}, .capabilities = {"notes"}}));
+  rt::dendrite dispatcher(ex, bus, nullptr, {.ns = a.ns, .dendrite_id = "demo-dispatcher"});
+
+  if (auto ec = co_await host.async_start()) {
+    std::cerr << "demo: cannot host the Engram / Effector: " << ec.message() << '\n';
+    co_return 1;
+  }
+  auto ec1 = co_await client.async_start();
+  auto ec2 = co_await agents.async_start();
+  auto ec3 = co_await dispatcher.async_start();
+  if (ec1 || ec2 || ec3) {
+    std::cerr << "demo: cannot start on " << a.url << '\n';
+    co_return 1;
+  }
+  std::cout << "demo: agents echo, quote-a, quote-b, planner, notes; Engram " << memory_id
+            << "; Effector calculator -- on " << a.url << " namespace " << a.ns << std::endl;
+
+  int code = 0;
+  asio::steady_timer pause(ex);
+  for (int i = 0; a.count == 0 || i < a.count; ++i) {
+    const auto start = std::chrono::steady_clock::now();
+    auto r = co_await one_round(dispatcher, client, i);
+    report(i, round_name(i), r, std::chrono::steady_clock::now() - start);
+    if (!r) code = 1;
+    pause.expires_after(std::chrono::milliseconds(a.interval_ms));
+    auto woke = co_await (pause.async_wait(asio::as_tuple(asio::use_awaitable)) ||
+                          signals.async_wait(asio::as_tuple(asio::use_awaitable)));
+    if (woke.index() == 1) break;
+  }
+  std::string reason = "demo over";
+  co_await dispatcher.async_stop();
+  co_await agents.async_stop(std::move(reason));
+  co_await client.async_stop();
+  co_await host.async_stop();
+  co_return a.count == 0 ? 0 : code;
+}
+
+void add_demo(CLI::App& root) {
+  auto a = std::make_shared<demo_args>();
+  auto* cmd = root.add_subcommand("demo", "Example agents and a dispatcher loop on a node");
+  cmd->add_option("--url", a->url, "Synapse URL (the node's broker)")->capture_default_str();
+  cmd->add_option("-n,--namespace", a->ns, "Namespace")->capture_default_str();
+  cmd->add_option("--interval-ms", a->interval_ms, "Pause between round trips")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--count", a->count, "Stop after this many round trips (0 = until Ctrl-C)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  cmd->callback([a] {
+    log_to_stderr();
+    set_exit_code(
+        run_on_synapse("demo", a->url, [a](synapse::synapse& bus) { return demo_main(bus, *a); }));
+  });
+}
+
+const registrar reg{"demo", 2, add_demo};
+
+}  // namespace
+}  // namespace neuromesh::cli
