@@ -223,13 +223,13 @@ node::~node() {
   // Started but never run: run the phased stop now, so nothing outlives what it uses.
   if (s.started && !s.ran) {
     stop();
-    run(false);
+    run();
   }
   s.store_guard.reset();
   if (s.store_thread.joinable()) s.store_thread.join();
 }
 
-void node::start() {
+void node::start(bool handle_signals) {
   auto& s = *impl_;
   const auto& c = s.config;
   s.lock.emplace(c.data_dir);
@@ -314,22 +314,6 @@ void node::start() {
   }
   s.feed_sub = *subscribed;
 
-  s.store_guard.emplace(asio::make_work_guard(s.store_ioc));
-  s.store_thread = std::thread([&s] { s.store_ioc.run(); });
-  s.http_thread = std::thread([&s] { s.http->run(); });
-  s.started = true;
-}
-
-const node_endpoints& node::endpoints() const noexcept { return impl_->endpoints; }
-
-void node::run(bool handle_signals) {
-  auto& s = *impl_;
-  if (!s.started) throw std::logic_error("node::run() before start()");
-  if (s.ran) throw std::logic_error("node::run() called twice");
-  s.ran = true;
-  asio::co_spawn(s.ioc, sweep_loop(&s), log_sweep_end);
-  asio::co_spawn(s.ioc, ping_loop(&s), log_ping_end);
-  asio::co_spawn(s.ioc, heartbeat_loop(&s), log_heartbeat_end);
   if (handle_signals) {
     s.signals.add(SIGINT);
     s.signals.add(SIGTERM);
@@ -339,6 +323,22 @@ void node::run(bool handle_signals) {
       self->begin_stop();
     });
   }
+  s.store_guard.emplace(asio::make_work_guard(s.store_ioc));
+  s.store_thread = std::thread([&s] { s.store_ioc.run(); });
+  s.http_thread = std::thread([&s] { s.http->run(); });
+  s.started = true;
+}
+
+const node_endpoints& node::endpoints() const noexcept { return impl_->endpoints; }
+
+void node::run() {
+  auto& s = *impl_;
+  if (!s.started) throw std::logic_error("node::run() before start()");
+  if (s.ran) throw std::logic_error("node::run() called twice");
+  s.ran = true;
+  asio::co_spawn(s.ioc, sweep_loop(&s), log_sweep_end);
+  asio::co_spawn(s.ioc, ping_loop(&s), log_ping_end);
+  asio::co_spawn(s.ioc, heartbeat_loop(&s), log_heartbeat_end);
   s.ioc.run();  // until the phased stop ends
   // Let the cancelled operations complete, so no handler outlives what it refers to.
   s.ioc.restart();

@@ -297,10 +297,16 @@ async function sendAnswer(body) {
 }
 
 // ---- rendering -----------------------------------------------------------------------
+// The list renders every frame it changed; the side panels at most a few times a second
+// (the 1 s tick below brings them up to date), so a flood costs one list render per frame.
+let lastPanels = 0;
 function render() {
   state.dirty = false;
-  if (state.neuronsDirty) { state.neuronsDirty = false; renderParticipants(); }
   if (state.tab === "stream") renderStream(); else renderTraces();
+  const now = performance.now();
+  if (now - lastPanels < 250) return;
+  lastPanels = now;
+  if (state.neuronsDirty) { state.neuronsDirty = false; renderParticipants(); }
   renderMetrics();
 }
 
