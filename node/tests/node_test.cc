@@ -65,7 +65,7 @@ struct node_fixture : ::testing::Test {
     auto r = http(url(), "GET", "/api/neurons");
     if (r.status != 200) return "";
     auto list = boost::json::parse(r.body);
-  for (const auto& v : list.as_array())
+    for (const auto& v : list.as_array())
       if (v.at("neuron_id").as_string() == id) return std::string(v.at("liveness").as_string());
     return "";
   }
