@@ -246,6 +246,10 @@ function renderTraces() {
   }).join("");
   const view = $("trace-view");
   const tr = state.selectedTrace && state.traces.get(state.selectedTrace);
+  // Rebuild the tree only when it changed: a stable DOM keeps clicks on it reliable.
+  const key = tr ? `${state.selectedTrace}|${tr.ids.length}|${state.selected}` : "";
+  if (view.dataset.key === key) return;
+  view.dataset.key = key;
   if (!tr) { view.innerHTML = '<div class="muted">Select a trace.</div>'; return; }
   // Lineage: children by parent_id; roots have no parent in this trace.
   const sigs = tr.ids.map((id) => state.byId.get(id)).filter(Boolean);
@@ -333,11 +337,15 @@ function wire() {
     stickToBottom = vp.scrollTop + vp.clientHeight >= vp.scrollHeight - ROW;
     state.dirty = true; schedule();
   });
-  document.body.addEventListener("click", (e) => {
+  // Rows and traces are picked on mousedown: a live list may re-render between press and
+  // release, which would swallow a click.
+  document.body.addEventListener("mousedown", (e) => {
     const row = e.target.closest(".sig-row");
     if (row) { state.selected = row.dataset.id; renderInspector(); state.dirty = true; schedule(); return; }
     const ti = e.target.closest("[data-trace-item]");
-    if (ti) { showTrace(ti.dataset.traceItem); return; }
+    if (ti) showTrace(ti.dataset.traceItem);
+  });
+  document.body.addEventListener("click", (e) => {
     const gt = e.target.closest("[data-goto-trace]");
     if (gt) { e.preventDefault(); showTrace(gt.dataset.gotoTrace); return; }
     const p = e.target.closest(".participant");
