@@ -291,8 +291,10 @@ void node::start(bool handle_signals) {
   auto bus = synapse::synapse_from_url(bus_url, s.ioc.get_executor());
   if (!bus) throw std::runtime_error("--synapse: " + bus.error().message);
   s.bus = std::move(*bus);
+  // Without the embedded broker nothing else keeps the io_context busy: hold it open while
+  // start() drives it by hand.
+  auto busy = asio::make_work_guard(s.ioc);
   auto connect = asio::co_spawn(s.ioc, s.bus->async_connect(), asio::use_future);
-  s.ioc.restart();
   while (connect.wait_for(std::chrono::milliseconds(0)) != std::future_status::ready) {
     s.ioc.run_one_for(std::chrono::milliseconds(50));
   }
@@ -313,6 +315,7 @@ void node::start(bool handle_signals) {
                              subscribed.error().message());
   }
   s.feed_sub = *subscribed;
+  busy.reset();
 
   if (handle_signals) {
     s.signals.add(SIGINT);

@@ -237,7 +237,10 @@ function renderStream() {
 
 // ---- traces ------------------------------------------------------------------------
 function renderTraces() {
-  const items = [...state.traces.entries()].filter(([, t]) => t.ids.length)
+  // Lifecycle-only traces (each HEARTBEAT is a trace of its own) stay out of the list.
+  const lifecycle = new Set(["HEARTBEAT", "REGISTER", "DEREGISTER", "DISCOVER"]);
+  const items = [...state.traces.entries()].filter(([, t]) => t.ids.length &&
+    t.ids.some((id) => { const s = state.byId.get(id); return s && !lifecycle.has(s.type); }))
     .sort((a, b) => b[1].last - a[1].last).slice(0, 200);
   $("trace-list").innerHTML = items.map(([id, t]) => {
     const first = state.byId.get(t.ids[0]);
