@@ -38,9 +38,13 @@ def proc_rss_mb(pid):
     return 0
 
 
-def signals_in(http_url):
+def metric(http_url, name):
     text = urllib.request.urlopen(http_url + "/metrics", timeout=5).read().decode()
-    return sum(int(v) for v in re.findall(r'^neuromesh_node_signals_in_total\{[^}]*\} (\d+)$', text, re.M))
+    return sum(int(v) for v in re.findall(r'^' + name + r'(?:\{[^}]*\})? (\d+)$', text, re.M))
+
+
+def signals_in(http_url):
+    return metric(http_url, "neuromesh_node_signals_in_total")
 
 
 class Page(threading.Thread):
@@ -121,6 +125,9 @@ def main():
         print("load: %d publisher(s) sent %d Signals in %.1f s (%.0f/s)" % (a.publishers, sum(sent), took, sum(sent) / took))
         print("node: saw %d (%.0f/s), CPU %.0f%% of one core, RSS %.1f MB" %
               (seen, seen / took, cpu, proc_rss_mb(up.pid)))
+        print("broker: %d slow-consumer cut-offs, page streams cut off: %d" %
+              (metric(info["http_url"], "neuromesh_broker_slow_consumers_total"),
+               metric(info["http_url"], "neuromesh_web_slow_consumers_total")))
         for i, p in enumerate(pages):
             print("page %d: received %d (%.0f/s)" % (i, p.count, p.count / took))
     finally:

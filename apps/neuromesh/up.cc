@@ -68,13 +68,13 @@ void run_up(const up_args& a) {
       return;
     }
     node::node n(config);
-    n.start();
+    n.start(/*handle_signals=*/true);
     if (a.json) {
       print_json(config, n.endpoints());
     } else {
       print_banner(config, n.endpoints());
     }
-    n.run(true);
+    n.run();
   } catch (const std::exception& e) {
     std::cerr << "neuromesh up: " << e.what() << "\n";
     cli::set_exit_code(1);

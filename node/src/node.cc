@@ -223,13 +223,13 @@ node::~node() {
   // Started but never run: run the phased stop now, so nothing outlives what it uses.
   if (s.started && !s.ran) {
     stop();
-    run(false);
+    run();
   }
   s.store_guard.reset();
   if (s.store_thread.joinable()) s.store_thread.join();
 }
 
-void node::start() {
+void node::start(bool handle_signals) {
   auto& s = *impl_;
   const auto& c = s.config;
   s.lock.emplace(c.data_dir);
@@ -291,8 +291,10 @@ void node::start() {
   auto bus = synapse::synapse_from_url(bus_url, s.ioc.get_executor());
   if (!bus) throw std::runtime_error("--synapse: " + bus.error().message);
   s.bus = std::move(*bus);
+  // Without the embedded broker nothing else keeps the io_context busy: hold it open while
+  // start() drives it by hand.
+  auto busy = asio::make_work_guard(s.ioc);
   auto connect = asio::co_spawn(s.ioc, s.bus->async_connect(), asio::use_future);
-  s.ioc.restart();
   while (connect.wait_for(std::chrono::milliseconds(0)) != std::future_status::ready) {
     s.ioc.run_one_for(std::chrono::milliseconds(50));
   }
@@ -313,23 +315,8 @@ void node::start() {
                              subscribed.error().message());
   }
   s.feed_sub = *subscribed;
+  busy.reset();
 
-  s.store_guard.emplace(asio::make_work_guard(s.store_ioc));
-  s.store_thread = std::thread([&s] { s.store_ioc.run(); });
-  s.http_thread = std::thread([&s] { s.http->run(); });
-  s.started = true;
-}
-
-const node_endpoints& node::endpoints() const noexcept { return impl_->endpoints; }
-
-void node::run(bool handle_signals) {
-  auto& s = *impl_;
-  if (!s.started) throw std::logic_error("node::run() before start()");
-  if (s.ran) throw std::logic_error("node::run() called twice");
-  s.ran = true;
-  asio::co_spawn(s.ioc, sweep_loop(&s), log_sweep_end);
-  asio::co_spawn(s.ioc, ping_loop(&s), log_ping_end);
-  asio::co_spawn(s.ioc, heartbeat_loop(&s), log_heartbeat_end);
   if (handle_signals) {
     s.signals.add(SIGINT);
     s.signals.add(SIGTERM);
@@ -339,6 +326,22 @@ void node::run(bool handle_signals) {
       self->begin_stop();
     });
   }
+  s.store_guard.emplace(asio::make_work_guard(s.store_ioc));
+  s.store_thread = std::thread([&s] { s.store_ioc.run(); });
+  s.http_thread = std::thread([&s] { s.http->run(); });
+  s.started = true;
+}
+
+const node_endpoints& node::endpoints() const noexcept { return impl_->endpoints; }
+
+void node::run() {
+  auto& s = *impl_;
+  if (!s.started) throw std::logic_error("node::run() before start()");
+  if (s.ran) throw std::logic_error("node::run() called twice");
+  s.ran = true;
+  asio::co_spawn(s.ioc, sweep_loop(&s), log_sweep_end);
+  asio::co_spawn(s.ioc, ping_loop(&s), log_ping_end);
+  asio::co_spawn(s.ioc, heartbeat_loop(&s), log_heartbeat_end);
   s.ioc.run();  // until the phased stop ends
   // Let the cancelled operations complete, so no handler outlives what it refers to.
   s.ioc.restart();

@@ -37,7 +37,7 @@ struct node::impl {
   node_endpoints endpoints;
   std::optional<data_dir_lock> lock;
 
-  boost::asio::io_context ioc{1};  ///< broker, Synapse client, timers
+  boost::asio::io_context ioc;  ///< broker, Synapse client, timers (posted to by NATS threads)
   boost::asio::io_context store_ioc{1};
   std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>>
       store_guard;

@@ -165,6 +165,10 @@ response answer(node::impl& self, const request& req) {
                           {"type", std::string(protocol::to_string(reply.type))}};
   if (auto why = self.publish_blocking(std::move(reply), std::chrono::seconds(2)); !why.empty())
     return error(503, why);
+  {
+    std::lock_guard lock(self.requests_mu);
+    self.open_requests.erase(request_signal->id.str());
+  }
   return json_response(202, out);
 }
 

@@ -3,6 +3,7 @@
 #include "neuromesh/node/node.h"
 
 #include "neuromesh/protocol/codec.h"
+#include "neuromesh/registry/store_url.h"
 #include "neuromesh/testing/testing.h"
 #include "up_process.h"
 
@@ -37,7 +38,7 @@ struct node_fixture : ::testing::Test {
     c.http_listen.port = 0;
     n = std::make_unique<node>(c);
     n->start();
-    runner = std::thread([this] { n->run(false); });
+    runner = std::thread([this] { n->run(); });
     agent = std::make_unique<test::agent_bus>(n->endpoints().broker_url);
     agent->subscribe("cosmonapse.dev.>", [this](const protocol::signal& s) {
       std::lock_guard lock(mu);
@@ -63,7 +64,8 @@ struct node_fixture : ::testing::Test {
   std::string neuron_liveness(const std::string& id) {
     auto r = http(url(), "GET", "/api/neurons");
     if (r.status != 200) return "";
-    for (const auto& v : boost::json::parse(r.body).as_array())
+    auto list = boost::json::parse(r.body);
+    for (const auto& v : list.as_array())
       if (v.at("neuron_id").as_string() == id) return std::string(v.at("liveness").as_string());
     return "";
   }
@@ -183,6 +185,11 @@ TEST_F(node_fixture, metrics_show_signals_broker_registry_and_catalog) {
   start();
   agent->publish("dev", test::register_of("m1", {"a"}));
   ASSERT_TRUE(eventually([&] { return neuron_liveness("m1") == "alive"; }));
+  ASSERT_TRUE(eventually([&] {
+    return http(url(), "GET", "/metrics")
+               .body.find(R"(neuromesh_registry_mirrored_total{type="REGISTER"} 1)") !=
+           std::string::npos;
+  }));
   http(url(), "GET", "/health");
   auto text = http(url(), "GET", "/metrics").body;
   for (auto needle :

@@ -200,7 +200,10 @@ inline protocol::signal register_of(const std::string& id, std::vector<std::stri
 inline catalog::http_reply http(const std::string& base, const std::string& method,
                                 const std::string& path,
                                 const std::optional<std::string>& body = std::nullopt) {
-  catalog::catalog_client c({.registry_url = base, .timeout = 5s});
+  catalog::client_options o;
+  o.registry_url = base;
+  o.timeout = 5s;
+  catalog::catalog_client c(o);
   auto r = c.exchange(method, path, body);
   if (!r) return {};
   return *r;

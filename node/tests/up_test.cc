@@ -17,13 +17,21 @@ using neuromesh::testing::eventually;
 bool neuron_listed(const up_node& n, const std::string& id, const std::string& liveness = "") {
   auto r = http(n.http_url, "GET", "/api/neurons");
   if (r.status != 200) return false;
-  for (const auto& v : boost::json::parse(r.body).as_array()) {
+  auto list = boost::json::parse(r.body);
+  for (const auto& v : list.as_array()) {
     const auto& o = v.as_object();
     if (o.at("neuron_id").as_string() == id &&
         (liveness.empty() || o.at("liveness").as_string() == liveness))
       return true;
   }
   return false;
+}
+
+// prefix + i, written so GCC 12 does not trip -Wrestrict on operator+ (PR105329).
+std::string numbered(const char* prefix, int i) {
+  std::string s(prefix);
+  s += std::to_string(i);
+  return s;
 }
 
 std::string catalog_instance_body(const std::string& id) {
@@ -93,11 +101,10 @@ TEST(up, kill_9_then_restart_loses_nothing_accepted) {
     up_node n;
     n.start(cwd.path, data);
     agent_bus bus(n.broker_url);
-    for (int i = 0; i < 20; ++i) bus.publish("dev", register_of("a" + std::to_string(i), {"x"}));
+    for (int i = 0; i < 20; ++i) bus.publish("dev", register_of(numbered("a", i), {"x"}));
     bus.publish("dev", protocol::deregister_signal("a3"));
     for (int i = 0; i < 5; ++i) {
-      auto r =
-          http(n.http_url, "POST", "/instances", catalog_instance_body("i" + std::to_string(i)));
+      auto r = http(n.http_url, "POST", "/instances", catalog_instance_body(numbered("i", i)));
       ASSERT_EQ(r.status, 201u) << r.body;  // 201 = committed
     }
     // Accepted = visible in the store.
@@ -110,11 +117,11 @@ TEST(up, kill_9_then_restart_loses_nothing_accepted) {
   up_node again;
   again.start(cwd.path, data);  // the lock died with the process
   for (int i = 0; i < 20; ++i) {
-    auto id = "a" + std::to_string(i);
+    auto id = numbered("a", i);
     EXPECT_TRUE(neuron_listed(again, id, i == 3 ? "deregistered" : "")) << id;
   }
   for (int i = 0; i < 5; ++i)
-    EXPECT_EQ(http(again.http_url, "GET", "/instances/i" + std::to_string(i)).status, 200u);
+    EXPECT_EQ(http(again.http_url, "GET", "/instances/" + numbered("i", i)).status, 200u);
 }
 
 TEST(up, a_second_up_on_the_same_data_folder_fails_fast) {
@@ -136,15 +143,15 @@ TEST(up, a_port_in_use_is_one_line_naming_it) {
   boost::asio::io_context ioc;
   boost::asio::ip::tcp::acceptor taken(ioc, {boost::asio::ip::make_address("127.0.0.1"), 0});
   auto port = std::to_string(taken.local_endpoint().port());
-  for (auto flag : {"--http-listen", "--broker-listen"}) {
-    std::vector<std::string> argv{NEUROMESH_CLI_PATH, "up", "--data-dir", "d1"};
-    argv.insert(argv.end(), {"--http-listen", "127.0.0.1:0", "--broker-listen", "127.0.0.1:0"});
-    argv.insert(argv.end(), {flag, "127.0.0.1:" + port});
+  for (std::string flag : {"--http-listen", "--broker-listen"}) {
+    std::string other = flag == "--http-listen" ? "--broker-listen" : "--http-listen";
+    std::vector<std::string> argv{NEUROMESH_CLI_PATH, "up", "--data-dir",       "d1", other,
+                                  "127.0.0.1:0",      flag, "127.0.0.1:" + port};
     child c(argv, cwd.path);
     EXPECT_EQ(c.wait_exit(), 1) << flag;
     auto out = c.output();
     EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 1) << out;
-    EXPECT_NE(out.find(std::string(flag) + " 127.0.0.1:" + port), std::string::npos) << out;
+    EXPECT_NE(out.find(flag + " 127.0.0.1:" + port), std::string::npos) << out;
     EXPECT_NE(out.find("in use"), std::string::npos) << out;
   }
 }

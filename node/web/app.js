@@ -237,7 +237,10 @@ function renderStream() {
 
 // ---- traces ------------------------------------------------------------------------
 function renderTraces() {
-  const items = [...state.traces.entries()].filter(([, t]) => t.ids.length)
+  // Lifecycle-only traces (each HEARTBEAT is a trace of its own) stay out of the list.
+  const lifecycle = new Set(["HEARTBEAT", "REGISTER", "DEREGISTER", "DISCOVER"]);
+  const items = [...state.traces.entries()].filter(([, t]) => t.ids.length &&
+    t.ids.some((id) => { const s = state.byId.get(id); return s && !lifecycle.has(s.type); }))
     .sort((a, b) => b[1].last - a[1].last).slice(0, 200);
   $("trace-list").innerHTML = items.map(([id, t]) => {
     const first = state.byId.get(t.ids[0]);
@@ -246,6 +249,10 @@ function renderTraces() {
   }).join("");
   const view = $("trace-view");
   const tr = state.selectedTrace && state.traces.get(state.selectedTrace);
+  // Rebuild the tree only when it changed: a stable DOM keeps clicks on it reliable.
+  const key = tr ? `${state.selectedTrace}|${tr.ids.length}|${state.selected}` : "";
+  if (view.dataset.key === key) return;
+  view.dataset.key = key;
   if (!tr) { view.innerHTML = '<div class="muted">Select a trace.</div>'; return; }
   // Lineage: children by parent_id; roots have no parent in this trace.
   const sigs = tr.ids.map((id) => state.byId.get(id)).filter(Boolean);
@@ -297,10 +304,16 @@ async function sendAnswer(body) {
 }
 
 // ---- rendering -----------------------------------------------------------------------
+// The list renders every frame it changed; the side panels at most a few times a second
+// (the 1 s tick below brings them up to date), so a flood costs one list render per frame.
+let lastPanels = 0;
 function render() {
   state.dirty = false;
-  if (state.neuronsDirty) { state.neuronsDirty = false; renderParticipants(); }
   if (state.tab === "stream") renderStream(); else renderTraces();
+  const now = performance.now();
+  if (now - lastPanels < 250) return;
+  lastPanels = now;
+  if (state.neuronsDirty) { state.neuronsDirty = false; renderParticipants(); }
   renderMetrics();
 }
 
@@ -327,11 +340,15 @@ function wire() {
     stickToBottom = vp.scrollTop + vp.clientHeight >= vp.scrollHeight - ROW;
     state.dirty = true; schedule();
   });
-  document.body.addEventListener("click", (e) => {
+  // Rows and traces are picked on mousedown: a live list may re-render between press and
+  // release, which would swallow a click.
+  document.body.addEventListener("mousedown", (e) => {
     const row = e.target.closest(".sig-row");
     if (row) { state.selected = row.dataset.id; renderInspector(); state.dirty = true; schedule(); return; }
     const ti = e.target.closest("[data-trace-item]");
-    if (ti) { showTrace(ti.dataset.traceItem); return; }
+    if (ti) showTrace(ti.dataset.traceItem);
+  });
+  document.body.addEventListener("click", (e) => {
     const gt = e.target.closest("[data-goto-trace]");
     if (gt) { e.preventDefault(); showTrace(gt.dataset.gotoTrace); return; }
     const p = e.target.closest(".participant");

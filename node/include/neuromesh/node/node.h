@@ -10,10 +10,10 @@
 //
 // Lifecycle: construct (no I/O), start() (lock the data folder, open the stores, bind both
 // ports, connect the Synapse; throws std::runtime_error with one line naming what failed),
-// run() on one thread until stop() or SIGINT/SIGTERM, then the phased stop: stop accepting
-// HTTP, end the page streams, deregister attached participants, close the Synapse, stop the
-// broker (it lets queues drain for a moment), drain the mirror's queue, close the stores.
-// The whole stop is bounded by shutdown_grace (plus a margin); past it the process exits.
+// run() on one thread until stop() or SIGINT/SIGTERM (start(true)), then the phased stop: stop
+// accepting HTTP, end the page streams, deregister attached participants, close the Synapse, stop
+// the broker (it lets queues drain for a moment), drain the mirror's queue, close the stores. The
+// whole stop is bounded by shutdown_grace (plus a margin); past it the process exits.
 //
 // Attaching agents (the demo, or anything in the same process): synapse() and executor()
 // give the node's own Synapse client; attach() makes the node REGISTER a participant,
@@ -51,11 +51,12 @@ class node {
   node(const node&) = delete;
   node& operator=(const node&) = delete;
 
-  void start();
+  /// With handle_signals, SIGINT and SIGTERM begin the phased stop from here on (a signal
+  /// that arrives before run() is acted on when run() starts).
+  void start(bool handle_signals = false);
   const node_endpoints& endpoints() const noexcept;
-  /// Serves until stop() (or, with handle_signals, SIGINT/SIGTERM); returns after the
-  /// phased stop.
-  void run(bool handle_signals);
+  /// Serves until stop() (or a handled signal); returns after the phased stop.
+  void run();
   /// Begins the phased stop; thread-safe, idempotent.
   void stop();
 
