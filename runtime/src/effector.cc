@@ -68,9 +68,10 @@ engram_result<tool_call> decode_tool_call(const protocol::signal& s) {
 }
 
 bool addresses(const effector& fx, const std::optional<protocol::directed>& d) noexcept {
-  if (!d) return false;
+  if (!d) return true;  // an open call: whoever serves the tool
   if (d->id && !d->id->empty()) return *d->id == fx.effector_id();
-  return d->type && *d->type == fx.effector_kind();
+  if (d->type && !d->type->empty()) return *d->type == fx.effector_kind();
+  return true;
 }
 
 protocol::signal tool_result_reply(const effector& fx, const protocol::signal& call,
@@ -90,7 +91,7 @@ protocol::signal tool_result_reply(const effector& fx, const protocol::signal& c
 
 std::optional<protocol::signal> serve_tool_call(effector& fx, const protocol::signal& call) {
   if (!addresses(fx, call.directed)) return std::nullopt;
-  const bool by_id = call.directed->id && !call.directed->id->empty();
+  const bool by_id = call.directed && call.directed->id && !call.directed->id->empty();
   auto decoded = decode_tool_call(call);
   tool_outcome out;
   if (!decoded) {

@@ -92,7 +92,10 @@ TEST(serve_tool_call, picks_the_calls_meant_for_this_effector) {
   // By id, the caller learns at once that the tool does not exist here.
   EXPECT_EQ(error_of(calc, R"({"tool":"sqrt","args":{"a":4}})"),
             "unknown tool 'sqrt'; calculator serves: add, sub, mul, div");
-  EXPECT_FALSE(serve_tool_call(calc, call_signal(R"({"tool":"add"})", std::nullopt)));
+  // An open call (no id, no kind) is answered by whoever serves the tool.
+  EXPECT_TRUE(
+      serve_tool_call(calc, call_signal(R"({"tool":"add","args":{"a":1,"b":1}})", std::nullopt)));
+  EXPECT_FALSE(serve_tool_call(calc, call_signal(R"({"tool":"read"})", std::nullopt)));
 }
 
 TEST(serve_tool_call, a_malformed_call_gets_an_error_naming_the_field) {

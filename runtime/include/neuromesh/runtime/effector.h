@@ -93,11 +93,12 @@ class effector {
 engram_result<tool_call> decode_tool_call(const protocol::signal& s);
 
 /// Whether directed addresses fx: directed.id == effector_id, or (no id) directed.type ==
-/// effector_kind.
+/// effector_kind, or neither is set (an open call: every Effector serving the tool answers;
+/// the caller keeps the first TOOL_RESULT).
 bool addresses(const effector& fx, const std::optional<protocol::directed>& directed) noexcept;
 
-/// Serves a TOOL_CALL: nullopt when it does not address fx, or addresses it by kind for a
-/// tool it does not serve (another Effector of the kind may); otherwise the TOOL_RESULT —
+/// Serves a TOOL_CALL: nullopt when it does not address fx, or addresses it by kind (or not
+/// at all) for a tool it does not serve (another Effector may); otherwise the TOOL_RESULT —
 /// also for an unknown tool addressed by id, and for a malformed call (`error` names the
 /// field). An exception escaping call() becomes `error` too.
 std::optional<protocol::signal> serve_tool_call(effector& fx, const protocol::signal& call);
