@@ -28,9 +28,10 @@ class tap {
 inline asio::awaitable<void> tap_into(synapse::synapse& bus,
                                       std::shared_ptr<std::vector<protocol::signal>> seen) {
   EXPECT_FALSE(co_await bus.async_connect());
-  auto r = co_await bus.async_subscribe(
-      protocol::namespace_wildcard("dev"),
-      [seen](const protocol::signal& s) { seen->push_back(s); }, std::nullopt);
+  // Operands as locals: GCC 12 destroys a lambda temporary in a co_await operand twice.
+  std::string subject = protocol::namespace_wildcard("dev");
+  synapse::handler h = [seen](const protocol::signal& s) { seen->push_back(s); };
+  auto r = co_await bus.async_subscribe(std::move(subject), std::move(h), std::nullopt);
   EXPECT_TRUE(r);
 }
 
