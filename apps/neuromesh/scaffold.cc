@@ -92,8 +92,9 @@ asio::awaitable<int> run_once(runtime::dendrite& d) {
     std::cerr << "@NAME@: " << ec.message() << "\n";
     co_return 1;
   }
-  auto reply = co_await d.async_dispatch_and_wait(
-      {.neuron = "echo", .input = {{"text", "hello from @NAME@"}}}, std::chrono::seconds(5));
+  // Arguments of a co_await as locals: GCC 12 mishandles temporaries in co_await operands.
+  runtime::dispatch_args task{.neuron = "echo", .input = {{"text", "hello from @NAME@"}}};
+  auto reply = co_await d.async_dispatch_and_wait(std::move(task), std::chrono::seconds(5));
   co_await d.async_stop();
   if (!reply) {
     std::cerr << "@NAME@: no reply: " << reply.error().message() << "\n";
@@ -191,8 +192,8 @@ asio::awaitable<int> check(runtime::dendrite& d) {
     std::cerr << "start failed: " << ec.message() << "\n";
     co_return 1;
   }
-  auto reply = co_await d.async_dispatch_and_wait(
-      {.neuron = "echo", .input = {{"text", "hello"}}}, std::chrono::seconds(5));
+  runtime::dispatch_args task{.neuron = "echo", .input = {{"text", "hello"}}};
+  auto reply = co_await d.async_dispatch_and_wait(std::move(task), std::chrono::seconds(5));
   co_await d.async_stop();
   if (!reply) {
     std::cerr << "no reply: " << reply.error().message() << "\n";
