@@ -1,0 +1,285 @@
+// The runtime through the cosmo:// broker on loopback: an in-process broker_server (its own
+// thread) and two cosmo_synapse clients (one dendrite hosting an echo Neuron, one
+// dispatching). Sequential dispatch_and_wait round trips (p50/p99 counters) and round trips
+// per second with 200 in flight; beside them the raw round trip of the same transport
+// (publish a Signal to a subscriber that publishes it back, no runtime), so
+// bench/runtime_compare.sh can print the runtime's overhead as a ratio.
+#include "neuromesh/runtime/dendrite.h"
+#include "neuromesh/synapse/broker_server.h"
+#include "neuromesh/synapse/cosmo_synapse.h"
+
+#include <benchmark/benchmark.h>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/use_future.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <memory>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+namespace {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+namespace rt = neuromesh::runtime;
+namespace syn = neuromesh::synapse;
+namespace proto = neuromesh::protocol;
+using namespace std::chrono_literals;
+using clock_type = std::chrono::steady_clock;
+
+syn::broker_options loopback_any_port() {
+  syn::broker_options o;
+  o.port = 0;
+  return o;
+}
+
+/// The broker on its own io_context thread, as in a real deployment.
+struct broker_thread {
+  asio::io_context ctx{1};
+  asio::executor_work_guard<asio::io_context::executor_type> work{ctx.get_executor()};
+  syn::broker_server server{ctx.get_executor(), loopback_any_port()};
+  std::thread t;
+  broker_thread() {
+    if (server.listen()) throw std::runtime_error("broker: listen failed");
+    server.start();
+    t = std::thread([this] { ctx.run(); });
+  }
+  ~broker_thread() {
+    asio::co_spawn(ctx, server.async_stop(), asio::use_future).get();
+    work.reset();
+    ctx.stop();
+    t.join();
+  }
+};
+
+asio::awaitable<std::unique_ptr<syn::cosmo_synapse>> connect(std::uint16_t port) {
+  syn::cosmo_options o;
+  o.port = port;
+  auto s = std::make_unique<syn::cosmo_synapse>(co_await asio::this_coro::executor, o);
+  if (co_await s->async_connect()) throw std::runtime_error("cosmo: connect failed");
+  co_return s;
+}
+
+void report(benchmark::State& state, std::vector<double>& lat_us, int per_iteration) {
+  state.SetItemsProcessed(state.iterations() * per_iteration);
+  if (lat_us.empty()) return;
+  std::sort(lat_us.begin(), lat_us.end());
+  state.counters["p50_us"] = lat_us[lat_us.size() / 2];
+  state.counters["p99_us"] = lat_us[lat_us.size() * 99 / 100];
+}
+
+// ---- the runtime: dispatch_and_wait to an echo Neuron -------------------------------------
+
+asio::awaitable<json::value> echo(const json::object& in, const rt::context&) {
+  co_return json::value(in);
+}
+
+rt::dendrite_options options(std::string id, rt::role r) {
+  rt::dendrite_options o;
+  o.ns = "bench";
+  o.dendrite_id = std::move(id);
+  o.role = r;
+  o.heartbeat = 0ms;
+  return o;
+}
+
+asio::awaitable<bool> try_round_trip(rt::dendrite& orch, std::chrono::milliseconds timeout) {
+  rt::dispatch_args a;
+  a.neuron = "echo";
+  a.input["q"] = 1;
+  auto r = co_await orch.async_dispatch_and_wait(std::move(a), timeout);
+  co_return r.has_value();
+}
+
+asio::awaitable<void> round_trip(rt::dendrite& orch) {
+  bool ok = co_await try_round_trip(orch, 5s);
+  if (!ok) throw std::runtime_error("dispatch: no reply in 5 s");
+}
+
+/// `sub` has no ack on cosmo://: retry until the worker's subscriptions reached the broker.
+asio::awaitable<void> until_served(rt::dendrite& orch) {
+  for (int i = 0; i < 50; ++i) {
+    bool ok = co_await try_round_trip(orch, 100ms);
+    if (ok) co_return;
+  }
+  throw std::runtime_error("dispatch: the worker never answered");
+}
+
+asio::awaitable<void> wait_until(int* done, int target) {
+  asio::steady_timer t(co_await asio::this_coro::executor);
+  while (*done < target) {
+    t.expires_after(0ms);
+    co_await t.async_wait(asio::use_awaitable);
+  }
+}
+
+asio::awaitable<void> runtime_body(benchmark::State& state, std::uint16_t port, int in_flight) {
+  auto ex = co_await asio::this_coro::executor;
+  auto wbus = co_await connect(port);
+  auto obus = co_await connect(port);
+  rt::dendrite worker(ex, *wbus, nullptr, options("w", rt::role::worker));
+  rt::dendrite orch(ex, *obus, nullptr, options("o", rt::role::orchestrator));
+  worker.attach(rt::axon({.neuron_id = "echo", .neuron = echo}));
+  co_await worker.async_start();
+  co_await orch.async_start();
+  co_await until_served(orch);
+  for (int i = 0; i < 50; ++i) co_await round_trip(orch);  // warm up
+  std::vector<double> lat;
+  for (auto _ : state) {
+    if (in_flight == 1) {
+      auto t0 = clock_type::now();
+      co_await round_trip(orch);
+      lat.push_back(std::chrono::duration<double, std::micro>(clock_type::now() - t0).count());
+      continue;
+    }
+    auto done = std::make_shared<int>(0);
+    for (int i = 0; i < in_flight; ++i)
+      asio::co_spawn(ex, round_trip(orch), [done](std::exception_ptr e) {
+        if (e) std::rethrow_exception(e);
+        ++*done;
+      });
+    co_await wait_until(done.get(), in_flight);
+  }
+  report(state, lat, in_flight);
+  co_await orch.async_stop();
+  co_await worker.async_stop();
+  co_await obus->async_close();
+  co_await wbus->async_close();
+}
+
+void run_runtime(benchmark::State& state, int in_flight) {
+  broker_thread broker;
+  asio::io_context io(1);
+  asio::co_spawn(io, runtime_body(state, broker.server.port(), in_flight),
+                 [](std::exception_ptr e) {
+                   if (e) std::rethrow_exception(e);
+                 });
+  io.run();
+}
+
+void BM_runtime_cosmo_round_trip(benchmark::State& state) { run_runtime(state, 1); }
+BENCHMARK(BM_runtime_cosmo_round_trip)->UseRealTime();
+
+void BM_runtime_cosmo_200_in_flight(benchmark::State& state) { run_runtime(state, 200); }
+BENCHMARK(BM_runtime_cosmo_200_in_flight)->UseRealTime();
+
+// ---- the raw transport: publish a Signal, a subscriber publishes it back ------------------
+
+asio::awaitable<void> publish_back(syn::cosmo_synapse* bus, proto::signal s) {
+  auto ec = co_await bus->async_publish("cosmonapse.bench.REPLY", std::move(s));
+  if (ec) throw std::runtime_error("raw: publish back failed");
+}
+
+struct responder {
+  asio::any_io_executor ex;
+  syn::cosmo_synapse* bus;
+  void operator()(const proto::signal& s) const {
+    asio::co_spawn(ex, publish_back(bus, s), [](std::exception_ptr e) {
+      if (e) std::rethrow_exception(e);
+    });
+  }
+};
+
+struct replies {
+  int received = 0;
+  asio::steady_timer* wake = nullptr;
+  void on_reply() {
+    ++received;
+    if (wake) wake->cancel();
+  }
+};
+
+proto::signal request() {
+  proto::signal s;
+  s.directed = proto::directed{};
+  s.directed->id = "echo";
+  json::object p{{"input", json::object{{"q", 1}}}};
+  s.payload = proto::raw_object(p);
+  return s;
+}
+
+asio::awaitable<void> await_replies(replies& r, int target) {
+  asio::steady_timer t(co_await asio::this_coro::executor);
+  r.wake = &t;
+  while (r.received < target) {
+    t.expires_after(5s);
+    boost::system::error_code ec;
+    co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (!ec && r.received < target) throw std::runtime_error("raw: reply timed out");
+  }
+  r.wake = nullptr;
+}
+
+asio::awaitable<void> raw_round(syn::cosmo_synapse& req, replies& r, int n) {
+  int target = r.received + n;
+  for (int i = 0; i < n; ++i) {
+    auto ec = co_await req.async_publish("cosmonapse.bench.REQ", request());
+    if (ec) throw std::runtime_error("raw: publish failed");
+  }
+  co_await await_replies(r, target);
+}
+
+asio::awaitable<void> raw_body(benchmark::State& state, std::uint16_t port, int in_flight) {
+  auto req = co_await connect(port);
+  auto rsp = co_await connect(port);
+  auto r = std::make_shared<replies>();
+  // Handlers and subjects built first: GCC 12 mishandles temporaries in co_await operands.
+  auto ex = co_await asio::this_coro::executor;
+  syn::handler echo_back = responder{ex, rsp.get()};
+  syn::handler on_reply = [r](const proto::signal&) { r->on_reply(); };
+  std::string req_subject = "cosmonapse.bench.REQ", reply_subject = "cosmonapse.bench.REPLY";
+  std::optional<std::string> no_group;
+  auto s1 = co_await rsp->async_subscribe(req_subject, echo_back, no_group);
+  auto s2 = co_await req->async_subscribe(reply_subject, on_reply, no_group);
+  if (!s1 || !s2) throw std::runtime_error("raw: subscribe failed");
+  // `sub` has no ack on cosmo://: the first request waits until both subscriptions are live.
+  for (int i = 0; r->received == 0; ++i) {
+    if (i == 50) throw std::runtime_error("raw: the responder never answered");
+    auto pec = co_await req->async_publish("cosmonapse.bench.REQ", request());
+    if (pec) throw std::runtime_error("raw: publish failed");
+    asio::steady_timer t(ex, 100ms);
+    r->wake = &t;
+    boost::system::error_code ec;
+    co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    r->wake = nullptr;
+  }
+  for (int i = 0; i < 50; ++i) co_await raw_round(*req, *r, 1);  // warm up
+  std::vector<double> lat;
+  for (auto _ : state) {
+    auto t0 = clock_type::now();
+    co_await raw_round(*req, *r, in_flight);
+    if (in_flight == 1)
+      lat.push_back(std::chrono::duration<double, std::micro>(clock_type::now() - t0).count());
+  }
+  report(state, lat, in_flight);
+  co_await req->async_close();
+  co_await rsp->async_close();
+}
+
+void run_raw(benchmark::State& state, int in_flight) {
+  broker_thread broker;
+  asio::io_context io(1);
+  asio::co_spawn(io, raw_body(state, broker.server.port(), in_flight), [](std::exception_ptr e) {
+    if (e) std::rethrow_exception(e);
+  });
+  io.run();
+}
+
+void BM_raw_cosmo_round_trip(benchmark::State& state) { run_raw(state, 1); }
+BENCHMARK(BM_raw_cosmo_round_trip)->UseRealTime();
+
+void BM_raw_cosmo_200_in_flight(benchmark::State& state) { run_raw(state, 200); }
+BENCHMARK(BM_raw_cosmo_200_in_flight)->UseRealTime();
+
+}  // namespace
+
+BENCHMARK_MAIN();
