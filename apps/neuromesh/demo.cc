@@ -3,7 +3,8 @@
 // Live traffic for a newcomer: joins a running node (or any Synapse) with a few example
 // agents and keeps them busy, one line per round trip:
 //   echo        answers with its input                      (addressed TASK)
-//   quote-a/-b  bid for "quote" offers; the cheaper one wins (TASK_OFFER, BID, TASK_AWARDED)
+//   quote-a/-b  both bid for "quote" offers; the first bid wins, the other is declined
+//               (TASK_OFFER, BID, TASK_AWARDED, TASK_DECLINED)
 //   planner     asks which city first, then plans           (CLARIFICATION, follow-up TASK)
 //   notes       writes to and reads from the demo Engram    (IMPRINT, RECALL inside a TASK)
 //   calculator  an Effector with add / sub / mul / div      (TOOL_CALL, TOOL_RESULT)
@@ -125,7 +126,7 @@ asio::awaitable<rt::result<protocol::signal>> one_round(rt::dendrite& d, rt::eng
     }
     case 1: {
       rt::dispatch_args a{.input = {{"item", "widget"}}, .capabilities = {"quote"}};
-      rt::offer_args o{.select = rt::select_policy::lowest_cost, .deadline = 250ms};
+      rt::offer_args o{.select = rt::select_policy::first_bid, .deadline = 250ms};
       auto pw = co_await d.async_dispatch_offer(std::move(a), o);
       if (!pw) co_return pw.error();
       co_return co_await (*pw)->async_wait(2s);
@@ -156,7 +157,7 @@ asio::awaitable<rt::result<protocol::signal>> one_round(rt::dendrite& d, rt::eng
 }
 
 const char* round_name(int i) {
-  static const char* const names[] = {"TASK echo", "TASK_OFFER quote (lowest_cost)",
+  static const char* const names[] = {"TASK echo", "TASK_OFFER quote (first_bid)",
                                       "TASK planner + clarification", "TASK notes (Engram)",
                                       "TOOL_CALL calculator.mul"};
   return names[i % 5];
@@ -234,7 +235,6 @@ void add_demo(CLI::App& root) {
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
   cmd->callback([a] {
-    log_to_stderr();
     set_exit_code(
         run_on_synapse("demo", a->url, [a](synapse::synapse& bus) { return demo_main(bus, *a); }));
   });
