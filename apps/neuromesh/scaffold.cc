@@ -104,8 +104,9 @@ asio::awaitable<int> run_once(runtime::dendrite& d) {
   co_return 0;
 }
 
-// On a real Synapse: serve until SIGINT/SIGTERM, then DEREGISTER and exit.
-asio::awaitable<int> serve(runtime::dendrite& d) {
+// On a real Synapse: serve until SIGINT/SIGTERM, then DEREGISTER, close the connection
+// (it holds the event loop open) and exit.
+asio::awaitable<int> serve(runtime::dendrite& d, synapse::synapse& bus) {
   if (auto ec = co_await d.async_start()) {
     std::cerr << "@NAME@: cannot join " << std::getenv("NEUROMESH_URL") << ": " << ec.message()
               << "\n";
@@ -114,7 +115,9 @@ asio::awaitable<int> serve(runtime::dendrite& d) {
   std::cout << "READY echo" << std::endl;
   asio::signal_set signals(co_await asio::this_coro::executor, SIGINT, SIGTERM);
   co_await signals.async_wait(asio::use_awaitable);
-  co_await d.async_stop("shutdown");
+  std::string reason = "shutdown";
+  co_await d.async_stop(std::move(reason));
+  co_await bus.async_close();
   co_return 0;
 }
 
@@ -135,7 +138,7 @@ int main() {
   runtime::dendrite d(io.get_executor(), *bus, nullptr,
                       {.ns = "@NS@", .dendrite_id = "@NAME@", .role = runtime::role::orchestrator});
   d.attach(agent::make_echo_axon());
-  auto result = asio::co_spawn(io, url && *url ? serve(d) : run_once(d), asio::use_future);
+  auto result = asio::co_spawn(io, url && *url ? serve(d, *bus) : run_once(d), asio::use_future);
   io.run();
   return result.get();
 }
