@@ -23,4 +23,3 @@ if(NOT TARGET neuromesh_deps::nats)
   set_target_properties(neuromesh_deps::nats PROPERTIES IMPORTED_LOCATION ${NATS_LIBRARY_FILE}
     INTERFACE_INCLUDE_DIRECTORIES ${NATS_INCLUDE_DIR})
 endif()
-set(NATS_LIBRARY neuromesh_deps::nats)
