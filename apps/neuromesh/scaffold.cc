@@ -28,7 +28,7 @@ endif()
 find_package(neuromesh REQUIRED)
 
 # The Neurons, as a library so the agent and the tests share them.
-add_library(neurons STATIC neurons/echo.cc)
+add_library(neurons STATIC neurons/echo.cc engram/notes.cc effector/greeter.cc)
 target_include_directories(neurons PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})
 target_link_libraries(neurons PUBLIC neuromesh::runtime)
 
@@ -47,7 +47,7 @@ A neuromesh agent project (made by `neuromesh init`). Agents join namespace `@NS
 ```sh
 cmake -S . -B build && cmake --build build   # needs the neuromesh SDK installed
 ctest --test-dir build                       # the Neuron's test
-./build/@NAME@                               # in-process: one task to echo, prints the reply
+./build/@NAME@                               # in-process: echo, notes and greet, prints the replies
 neuromesh up &                               # a node: broker, registry, catalog, web view
 NEUROMESH_URL=cosmo://127.0.0.1:7070 ./build/@NAME@   # joins it; prints READY echo
 neuromesh dispatch --url cosmo://127.0.0.1:7070 -n @NS@ --neuron echo --input '{"text":"hi"}'
@@ -57,7 +57,9 @@ neuromesh dispatch --url cosmo://127.0.0.1:7070 -n @NS@ --neuron echo --input '{
 |---|---|
 | `neurons/echo.{h,cc}` | the example Neuron: a function from the TASK's input to a JSON result |
 | `neurons/echo_test.cc` | dispatches to it through an in-process Synapse |
-| `main.cc` | the Dendrite that hosts it: in-process, or on `NEUROMESH_URL` |
+| `engram/notes.{h,cc}` | an Engram binding: a Neuron that IMPRINTs to and RECALLs from the `notes` Engram |
+| `effector/greeter.{h,cc}` | an Effector: tool `greet`, called with TOOL_CALL, answered with TOOL_RESULT |
+| `main.cc` | hosts them all: in-process, or on `NEUROMESH_URL` |
 
 A Neuron returns any JSON value (an object becomes AGENT_OUTPUT's `output`); an object with
 `"__error__": true` becomes an ERROR, `"__clarification__": true` a CLARIFICATION (the
@@ -67,9 +69,13 @@ request. A thrown exception becomes ERROR `NEURON_EXCEPTION`.
 {"main.cc", R"~~(// @NAME@: an agent on a neuromesh Synapse.
 //   ./@NAME@                                       in-process: one task to echo, then exit
 //   NEUROMESH_URL=cosmo://127.0.0.1:7070 ./@NAME@  joins that mesh and serves until Ctrl-C
+#include "effector/greeter.h"
+#include "engram/notes.h"
 #include "neurons/echo.h"
 
 #include <neuromesh/runtime/dendrite.h>
+#include <neuromesh/runtime/engram_client.h>
+#include <neuromesh/runtime/engram_host.h>
 #include <neuromesh/synapse/memory_synapse.h>
 #include <neuromesh/synapse/synapse_from_url.h>
 
@@ -78,6 +84,7 @@ request. A thrown exception becomes ERROR `NEURON_EXCEPTION`.
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
+#include <boost/json/serialize.hpp>
 
 #include <cstdlib>
 #include <iostream>
@@ -86,28 +93,61 @@ request. A thrown exception becomes ERROR `NEURON_EXCEPTION`.
 namespace asio = boost::asio;
 using namespace neuromesh;
 
-// In-process: start, send one TASK to the echo Neuron, print the reply, stop.
-asio::awaitable<int> run_once(runtime::dendrite& d) {
-  if (auto ec = co_await d.async_start()) {
+// Everything this agent runs on one Synapse: the Neurons' dendrite, the notes Engram and
+// the greeter Effector (hosted like any Engram / Effector on the mesh), and the client the
+// notes Neuron reaches its Engram through.
+struct agent_parts {
+  synapse::synapse& bus;
+  runtime::dendrite& d;
+  runtime::engram_host& host;
+  runtime::engram_client& client;
+};
+
+asio::awaitable<boost::system::error_code> start(agent_parts& a) {
+  if (auto ec = co_await a.bus.async_connect()) co_return ec;
+  if (auto ec = co_await a.host.async_start()) co_return ec;
+  if (auto ec = co_await a.client.async_start()) co_return ec;
+  co_return co_await a.d.async_start();
+}
+
+asio::awaitable<void> stop(agent_parts& a) {
+  std::string reason = "shutdown";
+  co_await a.d.async_stop(std::move(reason));
+  co_await a.client.async_stop();
+  co_await a.host.async_stop();
+}
+
+// In-process: one TASK to echo, one to notes (IMPRINT + RECALL), one tool call; print each.
+asio::awaitable<int> run_once(agent_parts& a) {
+  if (auto ec = co_await start(a)) {
     std::cerr << "@NAME@: " << ec.message() << "\n";
     co_return 1;
   }
   // Arguments of a co_await as locals: GCC 12 mishandles temporaries in co_await operands.
   runtime::dispatch_args task{.neuron = "echo", .input = {{"text", "hello from @NAME@"}}};
-  auto reply = co_await d.async_dispatch_and_wait(std::move(task), std::chrono::seconds(5));
-  co_await d.async_stop();
-  if (!reply) {
-    std::cerr << "@NAME@: no reply: " << reply.error().message() << "\n";
+  auto reply = co_await a.d.async_dispatch_and_wait(std::move(task), std::chrono::seconds(5));
+  runtime::dispatch_args note{.neuron = "notes", .input = {{"text", "remember this"}}};
+  auto noted = co_await a.d.async_dispatch_and_wait(std::move(note), std::chrono::seconds(5));
+  runtime::tool_call_request greet;
+  greet.target = {.id = "greeter", .deadline = std::chrono::seconds(5)};
+  greet.tool = "greet";
+  greet.args = {{"name", "@NAME@"}};
+  auto greeted = co_await a.client.async_call_tool(std::move(greet));
+  co_await stop(a);
+  if (!reply || !noted || !greeted || !greeted->ok()) {
+    std::cerr << "@NAME@: a call got no answer\n";
     co_return 1;
   }
-  std::cout << to_string(reply->type) << " " << reply->payload.text() << "\n";
+  std::cout << to_string(reply->type) << " " << reply->payload.text() << "\n"
+            << to_string(noted->type) << " " << noted->payload.text() << "\n"
+            << "TOOL_RESULT " << boost::json::serialize(*greeted->result) << "\n";
   co_return 0;
 }
 
 // On a real Synapse: serve until SIGINT/SIGTERM, then DEREGISTER, close the connection
 // (it holds the event loop open) and exit.
-asio::awaitable<int> serve(runtime::dendrite& d, synapse::synapse& bus) {
-  if (auto ec = co_await d.async_start()) {
+asio::awaitable<int> serve(agent_parts& a, synapse::synapse& bus) {
+  if (auto ec = co_await start(a)) {
     std::cerr << "@NAME@: cannot join " << std::getenv("NEUROMESH_URL") << ": " << ec.message()
               << "\n";
     co_return 1;
@@ -115,8 +155,7 @@ asio::awaitable<int> serve(runtime::dendrite& d, synapse::synapse& bus) {
   std::cout << "READY echo" << std::endl;
   asio::signal_set signals(co_await asio::this_coro::executor, SIGINT, SIGTERM);
   co_await signals.async_wait(asio::use_awaitable);
-  std::string reason = "shutdown";
-  co_await d.async_stop(std::move(reason));
+  co_await stop(a);
   co_await bus.async_close();
   co_return 0;
 }
@@ -137,11 +176,122 @@ int main() {
   }
   runtime::dendrite d(io.get_executor(), *bus, nullptr,
                       {.ns = "@NS@", .dendrite_id = "@NAME@", .role = runtime::role::orchestrator});
+  runtime::engram_host host(io.get_executor(), *bus, {.ns = "@NS@"});
+  host.attach(agent::make_notes_memory());
+  host.attach(std::make_shared<agent::greeter_effector>());
+  runtime::engram_client client(io.get_executor(), *bus, "@NS@");
   d.attach(agent::make_echo_axon());
-  auto result = asio::co_spawn(io, url && *url ? serve(d, *bus) : run_once(d), asio::use_future);
+  d.attach(agent::make_notes_axon(client));
+  agent_parts parts{*bus, d, host, client};
+  auto result =
+      asio::co_spawn(io, url && *url ? serve(parts, *bus) : run_once(parts), asio::use_future);
   io.run();
   return result.get();
 }
+)~~"},
+{"engram/notes.h", R"~~(#pragma once
+// An Engram binding example: the notes Neuron keeps what it is told in the "notes" Engram
+// (IMPRINT on the task's trace) and answers with how many notes it holds (RECALL).
+
+#include <neuromesh/runtime/axon.h>
+#include <neuromesh/runtime/engram.h>
+#include <neuromesh/runtime/engram_client.h>
+
+#include <memory>
+
+namespace agent {
+
+/// The Engram itself: in memory here; runtime::sqlite_engram or postgres_engram keep it.
+std::shared_ptr<neuromesh::runtime::engram> make_notes_memory();
+
+/// Neuron "notes" (capability "notes"), reaching the Engram through client.
+neuromesh::runtime::axon make_notes_axon(neuromesh::runtime::engram_client& client);
+
+}  // namespace agent
+)~~"},
+{"engram/notes.cc", R"~~(#include "engram/notes.h"
+
+#include <neuromesh/runtime/engram_memory.h>
+
+#include <chrono>
+
+namespace agent {
+namespace {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+namespace rt = neuromesh::runtime;
+
+// A coroutine Neuron as a named callable (never a capturing lambda: its captures would die
+// at the first co_await).
+struct notes_neuron {
+  rt::engram_client* client;
+  asio::awaitable<json::value> operator()(const json::object& in, const rt::context& ctx) const {
+    rt::imprint_call write;
+    write.target = {.id = "notes", .trace = ctx.trace, .parent = ctx.task_id,
+                    .deadline = std::chrono::seconds(2)};
+    write.op = "append";
+    write.entry = {{"content", in.contains("text") ? in.at("text") : json::value("")},
+                   {"tags", json::array{"note"}}};
+    write.await_ack = true;
+    auto receipt = co_await client->async_imprint(std::move(write));
+    rt::recall_call read;
+    read.target = {.id = "notes", .trace = ctx.trace, .parent = ctx.task_id,
+                   .deadline = std::chrono::seconds(2)};
+    read.query = {{"tag", "note"}, {"top_k", 100}};
+    auto recalled = co_await client->async_recall(std::move(read));
+    if (!receipt || !recalled) co_return json::object{{"__error__", true}, {"message", "no Engram"}};
+    co_return json::object{{"notes", static_cast<std::int64_t>(recalled->hits.size())}};
+  }
+};
+
+}  // namespace
+
+std::shared_ptr<rt::engram> make_notes_memory() {
+  auto memory = std::make_shared<rt::memory_engram>(
+      rt::engram_identity{"notes", "context", {"tags", "substring"}, std::nullopt});
+  (void)memory->connect();
+  return memory;
+}
+
+rt::axon make_notes_axon(rt::engram_client& client) {
+  return rt::axon({.neuron_id = "notes", .neuron = notes_neuron{&client}, .capabilities = {"notes"}});
+}
+
+}  // namespace agent
+)~~"},
+{"effector/greeter.h", R"~~(#pragma once
+// An Effector example: tool "greet" answers {"greeting": "Hello, NAME!"}. Tool failures ride
+// in the TOOL_RESULT's error, never as exceptions.
+
+#include <neuromesh/runtime/effector.h>
+
+namespace agent {
+
+class greeter_effector final : public neuromesh::runtime::effector {
+ public:
+  greeter_effector() : effector({.effector_id = "greeter", .tools = {"greet"}}) {}
+  neuromesh::runtime::tool_outcome call(const neuromesh::runtime::tool_call& c) override;
+};
+
+}  // namespace agent
+)~~"},
+{"effector/greeter.cc", R"~~(#include "effector/greeter.h"
+
+namespace agent {
+
+neuromesh::runtime::tool_outcome greeter_effector::call(const neuromesh::runtime::tool_call& c) {
+  neuromesh::runtime::tool_outcome out;
+  out.tool = c.tool;
+  const auto* name = c.args.if_contains("name");
+  if (!name || !name->is_string())
+    out.error = "args.name: a string is required";
+  else
+    out.result = boost::json::object{{"greeting", "Hello, " + std::string(name->get_string()) + "!"}};
+  return out;
+}
+
+}  // namespace agent
 )~~"},
 {"neurons/echo.h", R"~~(#pragma once
 // The example Neuron: answers every TASK with its input, tagged with who answered.

@@ -39,7 +39,8 @@ TEST(init, scaffolds_a_find_package_project_with_the_namespace_substituted) {
   auto r = run("init " + dir.string() + " -n team1");
   ASSERT_EQ(r.code, 0) << r.err;
   for (const char* file : {"CMakeLists.txt", "README.md", "main.cc", "neurons/echo.h",
-                           "neurons/echo.cc", "neurons/echo_test.cc"})
+                           "neurons/echo.cc", "neurons/echo_test.cc", "engram/notes.h",
+                           "engram/notes.cc", "effector/greeter.h", "effector/greeter.cc"})
     EXPECT_TRUE(fs::exists(dir / file)) << file;
   const std::string cmake = slurp((dir / "CMakeLists.txt").string());
   EXPECT_NE(cmake.find("find_package(neuromesh REQUIRED)"), std::string::npos);
