@@ -75,8 +75,12 @@ asio::awaitable<bool> answer_one(rt::dendrite& d, const answer_args& a, signal r
   } else if (!a.grant && !a.deny) {
     co_return false;
   }
-  auto r = granted ? co_await d.async_grant_permission(req, reason)
-                   : co_await d.async_deny_permission(req, reason);
+  // Not a conditional of two co_awaits: GCC 12 mishandles its result (see dispatch.cc).
+  rt::result<protocol::signal> r;
+  if (granted)
+    r = co_await d.async_grant_permission(req, reason);
+  else
+    r = co_await d.async_deny_permission(req, reason);
   if (r) print_signal(*r, a.json);
   co_return r.has_value();
 }

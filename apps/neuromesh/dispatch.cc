@@ -52,7 +52,13 @@ asio::awaitable<int> dispatch_main(synapse::synapse& bus, dispatch_cli_args a, r
     co_return 64;
   }
   const bool want_final = d.finalize.value_or(d.scope == rt::scope::terminal);
-  auto pw = a.offer ? co_await den.async_dispatch_offer(d, offer) : co_await den.async_dispatch(d);
+  // Not `c ? co_await x : co_await y`: GCC 12 loses the reference the result holds in a
+  // conditional of two co_awaits (the pathway was freed under ASan).
+  rt::result<std::shared_ptr<rt::pathway>> pw;
+  if (a.offer)
+    pw = co_await den.async_dispatch_offer(d, offer);
+  else
+    pw = co_await den.async_dispatch(d);
   if (!pw) {
     std::cerr << "dispatch: " << pw.error().message() << '\n';
     co_await den.async_stop();
