@@ -47,3 +47,6 @@ neuromesh_test(NAME effector_test
 # Hosting and calling over MemorySynapse and the cosmo:// broker (in-process, free port).
 neuromesh_test(NAME engram_host_test
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/tests/engram_host_test.cc DEPS neuromesh::runtime)
+# Shares the one PostgreSQL of scripts/services (the neurons table among others) with the other
+# PostgreSQL tests: never run beside them (ctest -j).
+set_tests_properties(engram_postgres_test PROPERTIES RESOURCE_LOCK postgres)

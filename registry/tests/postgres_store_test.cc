@@ -154,8 +154,10 @@ TEST(postgres_store, writes_rows_a_python_deployment_reads) {
   EXPECT_EQ(row[4].as<std::string>(), "1.0");
   EXPECT_EQ(row[5].as<std::string>(), "registered");
   EXPECT_TRUE(row[6].as<bool>());
+  // In this test's schema: other programs on the same server (neuromesh up --store) have the
+  // same index in theirs.
   EXPECT_EQ(tx.exec1("SELECT count(*) FROM pg_indexes WHERE indexname = "
-                     "'cosmonapse_neurons_status_idx'")[0]
+                     "'cosmonapse_neurons_status_idx' AND schemaname = current_schema()")[0]
                 .as<int>(),
             1);
 }
