@@ -3,6 +3,7 @@
 // registry, DISCOVER, guards.
 #include "neuromesh/runtime/dendrite.h"
 
+#include "dendrite_support.h"
 #include "neuromesh/protocol/builders.h"
 #include "neuromesh/protocol/subject.h"
 #include "neuromesh/registry/memory_store.h"
@@ -21,55 +22,13 @@ namespace {
 using protocol::signal;
 using protocol::signal_type;
 
-/// Records every Signal of namespace dev.
-class tap {
- public:
-  tap() : seen(std::make_shared<std::vector<signal>>()) {}
-  std::shared_ptr<std::vector<signal>> seen;
-  std::vector<signal> of(signal_type t) const {
-    std::vector<signal> out;
-    for (const auto& s : *seen)
-      if (s.type == t) out.push_back(s);
-    return out;
-  }
-  std::size_t count(signal_type t) const { return of(t).size(); }
-};
-
-/// Fills seen with every Signal of namespace dev.
-asio::awaitable<void> tap_into(synapse::synapse& bus, std::shared_ptr<std::vector<signal>> seen) {
-  EXPECT_FALSE(co_await bus.async_connect());
-  // Operands as locals: GCC 12 destroys a lambda temporary in a co_await operand twice.
-  std::string subject = protocol::namespace_wildcard("dev");
-  synapse::handler h = [seen](const signal& s) { seen->push_back(s); };
-  auto r = co_await bus.async_subscribe(std::move(subject), std::move(h), std::nullopt);
-  EXPECT_TRUE(r);
-}
-
-dendrite_options opts(std::string id, role r = role::orchestrator) {
-  dendrite_options o;
-  o.ns = "dev";
-  o.dendrite_id = std::move(id);
-  o.role = r;
-  o.heartbeat = 0ms;
-  o.discover_jitter = 1ms;
-  o.drain_timeout = 200ms;
-  return o;
-}
-
-axon echo_axon(std::string id, std::vector<std::string> caps = {}, bool catch_all = false) {
-  return axon({.neuron_id = std::move(id),
-               .neuron = echo_neuron,
-               .capabilities = std::move(caps),
-               .catch_all = catch_all});
-}
-
 // ---- lifecycle -------------------------------------------------------------------------------
 
 asio::awaitable<void> start_registers_stop_deregisters(asio::io_context& io) {
   synapse::memory_synapse bus;
   tap t;
   co_await tap_into(bus, t.seen);
-  dendrite d(io.get_executor(), bus, nullptr, opts("host", role::worker));
+  dendrite d(io.get_executor(), bus, nullptr, test_options("host", role::worker));
   d.attach(axon(
       {.neuron_id = "n1", .neuron = echo_neuron, .capabilities = {"b", "a"}, .version = "1.2"}));
   int connected = 0;
@@ -104,7 +63,7 @@ asio::awaitable<void> destroying_a_running_dendrite_deregisters(asio::io_context
   co_await tap_into(bus, t.seen);
   {
     auto d = std::make_unique<dendrite>(co_await asio::this_coro::executor, bus, nullptr,
-                                        opts("host", role::worker));
+                                        test_options("host", role::worker));
     d->attach(echo_axon("n1"));
     co_await d->async_start();
   }
@@ -116,7 +75,7 @@ TEST(dendrite, destroying_a_running_dendrite_deregisters) {
 
 asio::awaitable<void> attach_guards(asio::io_context& io) {
   synapse::memory_synapse bus;
-  dendrite d(io.get_executor(), bus, nullptr, opts("host"));
+  dendrite d(io.get_executor(), bus, nullptr, test_options("host"));
   d.attach(echo_axon("n1"));
   EXPECT_THROW(d.attach(echo_axon("n1")), usage_error);
   EXPECT_TRUE(co_await throws<unknown_neuron>(d.async_detach("nope")));
@@ -134,9 +93,9 @@ asio::awaitable<void> addressed_task_only_host_acts(asio::io_context& io) {
   synapse::memory_synapse bus;
   tap t;
   co_await tap_into(bus, t.seen);
-  dendrite w1(io.get_executor(), bus, nullptr, opts("w1", role::worker));
-  dendrite w2(io.get_executor(), bus, nullptr, opts("w2", role::worker));
-  dendrite orch(io.get_executor(), bus, nullptr, opts("orch"));
+  dendrite w1(io.get_executor(), bus, nullptr, test_options("w1", role::worker));
+  dendrite w2(io.get_executor(), bus, nullptr, test_options("w2", role::worker));
+  dendrite orch(io.get_executor(), bus, nullptr, test_options("orch"));
   w1.attach(echo_axon("n1"));
   w2.attach(echo_axon("n2"));
   co_await w1.async_start();
@@ -170,10 +129,10 @@ asio::awaitable<void> routed_task_once_per_profile(asio::io_context& io) {
   synapse::memory_synapse bus;
   tap t;
   co_await tap_into(bus, t.seen);
-  dendrite a(io.get_executor(), bus, nullptr, opts("a", role::worker));
-  dendrite b(io.get_executor(), bus, nullptr, opts("b", role::worker));
-  dendrite c(io.get_executor(), bus, nullptr, opts("c", role::worker));
-  dendrite orch(io.get_executor(), bus, nullptr, opts("orch"));
+  dendrite a(io.get_executor(), bus, nullptr, test_options("a", role::worker));
+  dendrite b(io.get_executor(), bus, nullptr, test_options("b", role::worker));
+  dendrite c(io.get_executor(), bus, nullptr, test_options("c", role::worker));
+  dendrite orch(io.get_executor(), bus, nullptr, test_options("orch"));
   a.attach(echo_axon("na", {"sum", "mul"}));
   b.attach(echo_axon("nb", {"mul", "sum"}));  // same profile: one queue group
   c.attach(echo_axon("nc", {"other"}));
@@ -198,8 +157,8 @@ TEST(dendrite, routed_task_once_per_profile) { run(routed_task_once_per_profile)
 
 asio::awaitable<void> open_call_goes_to_catch_all(asio::io_context& io) {
   synapse::memory_synapse bus;
-  dendrite w(io.get_executor(), bus, nullptr, opts("w", role::worker));
-  dendrite orch(io.get_executor(), bus, nullptr, opts("orch"));
+  dendrite w(io.get_executor(), bus, nullptr, test_options("w", role::worker));
+  dendrite orch(io.get_executor(), bus, nullptr, test_options("orch"));
   w.attach(echo_axon("plain"));
   w.attach(echo_axon("catcher", {}, true));
   co_await w.async_start();
@@ -216,8 +175,8 @@ asio::awaitable<void> finalize_promotes_output_to_final(asio::io_context& io) {
   synapse::memory_synapse bus;
   tap t;
   co_await tap_into(bus, t.seen);
-  dendrite w(io.get_executor(), bus, nullptr, opts("w", role::worker));
-  dendrite orch(io.get_executor(), bus, nullptr, opts("orch"));
+  dendrite w(io.get_executor(), bus, nullptr, test_options("w", role::worker));
+  dendrite orch(io.get_executor(), bus, nullptr, test_options("orch"));
   w.attach(echo_axon("n1", {"echo"}));
   co_await w.async_start();
   co_await orch.async_start();
@@ -259,8 +218,8 @@ asio::awaitable<void> errors_markers_and_hooks(asio::io_context& io) {
   synapse::memory_synapse bus;
   tap t;
   co_await tap_into(bus, t.seen);
-  dendrite w(io.get_executor(), bus, nullptr, opts("w", role::worker));
-  dendrite orch(io.get_executor(), bus, nullptr, opts("orch"));
+  dendrite w(io.get_executor(), bus, nullptr, test_options("w", role::worker));
+  dendrite orch(io.get_executor(), bus, nullptr, test_options("orch"));
   w.attach(axon({.neuron_id = "boom", .neuron = throwing_neuron}));
   auto& hooked = w.attach(echo_axon("hooked"));
   hooked.before_task([](const json::object& in, const context&) -> std::optional<json::object> {
@@ -300,9 +259,9 @@ asio::awaitable<void> stop_cancels_running_neuron_and_acks(asio::io_context& io)
   synapse::memory_synapse bus;
   tap t;
   co_await tap_into(bus, t.seen);
-  dendrite w(io.get_executor(), bus, nullptr, opts("w", role::worker));
-  dendrite idle(io.get_executor(), bus, nullptr, opts("idle", role::worker));
-  dendrite orch(io.get_executor(), bus, nullptr, opts("orch"));
+  dendrite w(io.get_executor(), bus, nullptr, test_options("w", role::worker));
+  dendrite idle(io.get_executor(), bus, nullptr, test_options("idle", role::worker));
+  dendrite orch(io.get_executor(), bus, nullptr, test_options("orch"));
   w.attach(axon({.neuron_id = "slow", .neuron = slow_neuron}));
   w.attach(echo_axon("fast"));
   idle.attach(echo_axon("other"));
@@ -348,8 +307,8 @@ asio::awaitable<void> stop_drains_then_cancels(asio::io_context& io) {
   synapse::memory_synapse bus;
   tap t;
   co_await tap_into(bus, t.seen);
-  dendrite w(io.get_executor(), bus, nullptr, opts("w", role::worker));
-  dendrite orch(io.get_executor(), bus, nullptr, opts("orch"));
+  dendrite w(io.get_executor(), bus, nullptr, test_options("w", role::worker));
+  dendrite orch(io.get_executor(), bus, nullptr, test_options("orch"));
   w.attach(axon({.neuron_id = "slow", .neuron = slow_neuron}));
   co_await w.async_start();
   co_await orch.async_start();
@@ -376,9 +335,9 @@ asio::awaitable<void> offer_first_bid_declines_later_bidders(asio::io_context& i
   synapse::memory_synapse bus;
   tap t;
   co_await tap_into(bus, t.seen);
-  dendrite a(io.get_executor(), bus, nullptr, opts("a", role::worker));
-  dendrite b(io.get_executor(), bus, nullptr, opts("b", role::worker));
-  dendrite orch(io.get_executor(), bus, nullptr, opts("orch"));
+  dendrite a(io.get_executor(), bus, nullptr, test_options("a", role::worker));
+  dendrite b(io.get_executor(), bus, nullptr, test_options("b", role::worker));
+  dendrite orch(io.get_executor(), bus, nullptr, test_options("orch"));
   a.attach(echo_axon("na", {"x"}));
   b.attach(echo_axon("nb", {"x"}));
   for (auto* d : std::vector<dendrite*>{&a, &b, &orch}) co_await d->async_start();
@@ -417,9 +376,9 @@ asio::awaitable<void> offer_lowest_cost_with_explicit_bids(asio::io_context& io)
   synapse::memory_synapse bus;
   tap t;
   co_await tap_into(bus, t.seen);
-  dendrite a(io.get_executor(), bus, nullptr, opts("a", role::worker));
-  dendrite b(io.get_executor(), bus, nullptr, opts("b", role::worker));
-  dendrite orch(io.get_executor(), bus, nullptr, opts("orch"));
+  dendrite a(io.get_executor(), bus, nullptr, test_options("a", role::worker));
+  dendrite b(io.get_executor(), bus, nullptr, test_options("b", role::worker));
+  dendrite orch(io.get_executor(), bus, nullptr, test_options("orch"));
   a.attach(echo_axon("na"));
   b.attach(echo_axon("nb"));
   auto* ap = &a;
@@ -455,8 +414,8 @@ TEST(dendrite, offer_lowest_cost_with_explicit_bids) { run(offer_lowest_cost_wit
 
 asio::awaitable<void> offer_without_bids_is_no_responder(asio::io_context& io) {
   synapse::memory_synapse bus;
-  dendrite w(io.get_executor(), bus, nullptr, opts("w", role::worker));
-  dendrite orch(io.get_executor(), bus, nullptr, opts("orch"));
+  dendrite w(io.get_executor(), bus, nullptr, test_options("w", role::worker));
+  dendrite orch(io.get_executor(), bus, nullptr, test_options("orch"));
   w.attach(echo_axon("n", {"x"}));
   co_await w.async_start();
   co_await orch.async_start();
@@ -487,8 +446,8 @@ asio::awaitable<void> run_with_retry_recovers_after_a_stall(asio::io_context& io
   synapse::memory_synapse bus;
   tap t;
   co_await tap_into(bus, t.seen);
-  dendrite w(io.get_executor(), bus, nullptr, opts("w", role::worker));
-  dendrite orch(io.get_executor(), bus, nullptr, opts("orch"));
+  dendrite w(io.get_executor(), bus, nullptr, test_options("w", role::worker));
+  dendrite orch(io.get_executor(), bus, nullptr, test_options("orch"));
   w.attach(axon({.neuron_id = "flaky", .neuron = stall_once_neuron}));
   co_await w.async_start();
   co_await orch.async_start();
@@ -523,8 +482,8 @@ asio::awaitable<void> clarification_flows(asio::io_context& io) {
   synapse::memory_synapse bus;
   tap t;
   co_await tap_into(bus, t.seen);
-  dendrite w(io.get_executor(), bus, nullptr, opts("w", role::worker));
-  dendrite orch(io.get_executor(), bus, nullptr, opts("orch"));
+  dendrite w(io.get_executor(), bus, nullptr, test_options("w", role::worker));
+  dendrite orch(io.get_executor(), bus, nullptr, test_options("orch"));
   w.attach(axon({.neuron_id = "asker", .neuron = clarifying_neuron}));
   co_await w.async_start();
   co_await orch.async_start();
@@ -571,8 +530,8 @@ asio::awaitable<void> deny_later(dendrite& d, signal request) {
 
 asio::awaitable<void> permission_flows(asio::io_context& io) {
   synapse::memory_synapse bus;
-  dendrite w(io.get_executor(), bus, nullptr, opts("w", role::worker));
-  dendrite orch(io.get_executor(), bus, nullptr, opts("orch"));
+  dendrite w(io.get_executor(), bus, nullptr, test_options("w", role::worker));
+  dendrite orch(io.get_executor(), bus, nullptr, test_options("orch"));
   w.attach(axon({.neuron_id = "perm", .neuron = permission_neuron}));
   co_await w.async_start();
   co_await orch.async_start();
@@ -602,9 +561,9 @@ TEST(dendrite, permission_flows) { run(permission_flows); }
 
 asio::awaitable<void> handlers_filters_and_observers(asio::io_context& io) {
   synapse::memory_synapse bus;
-  dendrite w(io.get_executor(), bus, nullptr, opts("w", role::worker));
-  dendrite orch(io.get_executor(), bus, nullptr, opts("orch"));
-  dendrite watcher(io.get_executor(), bus, nullptr, opts("watcher", role::worker));
+  dendrite w(io.get_executor(), bus, nullptr, test_options("w", role::worker));
+  dendrite orch(io.get_executor(), bus, nullptr, test_options("orch"));
+  dendrite watcher(io.get_executor(), bus, nullptr, test_options("watcher", role::worker));
   w.attach(echo_axon("n1", {"c1"}));
   w.attach(echo_axon("n2"));
   int n1_outputs = 0, c1_outputs = 0, all_outputs = 0, finals = 0, trace_hits = 0;
@@ -641,8 +600,8 @@ TEST(dendrite, handlers_filters_and_observers) { run(handlers_filters_and_observ
 
 asio::awaitable<void> many_concurrent_pathways_are_released(asio::io_context& io) {
   synapse::memory_synapse bus;
-  dendrite w(io.get_executor(), bus, nullptr, opts("w", role::worker));
-  dendrite orch(io.get_executor(), bus, nullptr, opts("orch"));
+  dendrite w(io.get_executor(), bus, nullptr, test_options("w", role::worker));
+  dendrite orch(io.get_executor(), bus, nullptr, test_options("orch"));
   w.attach(axon({.neuron_id = "slow", .neuron = slow_neuron}));
   co_await w.async_start();
   co_await orch.async_start();
