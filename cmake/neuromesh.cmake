@@ -22,11 +22,45 @@ function(neuromesh_layer)
   install(DIRECTORY include/ DESTINATION include)
 endfunction()
 
+# Test programs are most of the build, and most of a test's compile time is spent on the same
+# headers and on optimising code nobody times. So in Release a test is compiled at -O1 (the
+# layers it tests stay at -O3; benchmarks measure, tests do not), and every test reuses one
+# precompiled header of what they all include (together 35% less CPU per test, measured on the
+# protocol and synapse tests). Both flags reach the header's own build, so GCC accepts it for
+# every test (a test whose macros differ falls back to parsing, silently). At -O1 GCC 12 gives
+# false -Warray-bounds / -Wstringop-overflow reports inside std::string (GCC PR 105651), so
+# those two are off for Release tests; the ASan+UBSan run checks the same code at run time.
+set(NEUROMESH_TEST_OPTIONS ${NEUROMESH_WARNINGS} "$<$<CONFIG:Release>:-O1;-Wno-array-bounds;-Wno-stringop-overflow>")
+option(NEUROMESH_PCH "Precompile the headers every test includes" ON)
+
+function(neuromesh_test_pch_host)
+  if(TARGET neuromesh_test_pch)
+    return()
+  endif()
+  file(WRITE ${PROJECT_BINARY_DIR}/neuromesh_test_pch.cc "// host of the tests' precompiled header\n")
+  add_library(neuromesh_test_pch OBJECT ${PROJECT_BINARY_DIR}/neuromesh_test_pch.cc)
+  target_link_libraries(neuromesh_test_pch PRIVATE GTest::gtest GTest::gmock Boost::json Boost::system
+    fmt::fmt spdlog::spdlog Threads::Threads)
+  target_compile_options(neuromesh_test_pch PRIVATE ${NEUROMESH_TEST_OPTIONS})
+  target_precompile_headers(neuromesh_test_pch PRIVATE
+    <algorithm> <array> <atomic> <chrono> <cstdint> <cstring> <filesystem> <functional> <map>
+    <memory> <mutex> <optional> <random> <string> <string_view> <thread> <unordered_map> <vector>
+    <fmt/format.h> <spdlog/spdlog.h> <boost/json.hpp> <boost/system/result.hpp>
+    <boost/asio.hpp> <gtest/gtest.h> <gmock/gmock.h>)
+endfunction()
+
 function(neuromesh_test)
   cmake_parse_arguments(T "" "NAME;TIMEOUT" "SOURCES;DEPS;LABELS" ${ARGN})
   add_executable(${T_NAME} ${T_SOURCES})
-  target_link_libraries(${T_NAME} PRIVATE ${T_DEPS} neuromesh::testing GTest::gtest GTest::gmock GTest::gtest_main)
-  target_compile_options(${T_NAME} PRIVATE ${NEUROMESH_WARNINGS})
+  # fmt and spdlog on every test keep their macros (FMT_SHARED, SPDLOG_*) the same as the
+  # precompiled header's, which GCC requires before it uses one.
+  target_link_libraries(${T_NAME} PRIVATE ${T_DEPS} neuromesh::testing GTest::gtest GTest::gmock
+    GTest::gtest_main fmt::fmt spdlog::spdlog)
+  target_compile_options(${T_NAME} PRIVATE ${NEUROMESH_TEST_OPTIONS})
+  if(NEUROMESH_PCH)
+    neuromesh_test_pch_host()
+    target_precompile_headers(${T_NAME} REUSE_FROM neuromesh_test_pch)
+  endif()
   if(NOT T_TIMEOUT)
     set(T_TIMEOUT 300)
   endif()
