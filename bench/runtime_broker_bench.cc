@@ -114,12 +114,36 @@ asio::awaitable<void> until_served(rt::dendrite& orch) {
   throw std::runtime_error("dispatch: the worker never answered");
 }
 
-asio::awaitable<void> wait_until(int* done, int target) {
-  asio::steady_timer t(co_await asio::this_coro::executor);
-  while (*done < target) {
-    t.expires_after(0ms);
-    co_await t.async_wait(asio::use_awaitable);
+/// Counts finished round trips; the last one wakes the waiting benchmark loop (no polling:
+/// a 0 ms poll timer re-armed the reactor's timerfd on every turn and billed it to the
+/// runtime).
+struct batch {
+  int done = 0;
+  int target = 0;
+  asio::steady_timer* wake = nullptr;
+  void finished() {
+    if (++done == target && wake) wake->cancel();
   }
+};
+
+struct batch_done {
+  std::shared_ptr<batch> b;
+  void operator()(std::exception_ptr e) const {
+    if (e) std::rethrow_exception(e);
+    b->finished();
+  }
+};
+
+asio::awaitable<void> wait_for_batch(std::shared_ptr<batch> b) {
+  asio::steady_timer t(co_await asio::this_coro::executor);
+  b->wake = &t;
+  while (b->done < b->target) {
+    t.expires_after(10s);
+    boost::system::error_code ec;
+    co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (!ec && b->done < b->target) throw std::runtime_error("dispatch: batch timed out");
+  }
+  b->wake = nullptr;
 }
 
 asio::awaitable<void> runtime_body(benchmark::State& state, std::uint16_t port, int in_flight) {
@@ -141,13 +165,10 @@ asio::awaitable<void> runtime_body(benchmark::State& state, std::uint16_t port, 
       lat.push_back(std::chrono::duration<double, std::micro>(clock_type::now() - t0).count());
       continue;
     }
-    auto done = std::make_shared<int>(0);
-    for (int i = 0; i < in_flight; ++i)
-      asio::co_spawn(ex, round_trip(orch), [done](std::exception_ptr e) {
-        if (e) std::rethrow_exception(e);
-        ++*done;
-      });
-    co_await wait_until(done.get(), in_flight);
+    auto b = std::make_shared<batch>();
+    b->target = in_flight;
+    for (int i = 0; i < in_flight; ++i) asio::co_spawn(ex, round_trip(orch), batch_done{b});
+    co_await wait_for_batch(b);
   }
   report(state, lat, in_flight);
   co_await orch.async_stop();

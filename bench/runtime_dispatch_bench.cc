@@ -7,6 +7,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -49,6 +50,20 @@ asio::awaitable<void> single(rt::dendrite& orch) {
   co_await one(orch, &left);
 }
 
+/// Counts finished round trips; the last one wakes the benchmark loop.
+struct batch {
+  int done = 0;
+  int target = 0;
+  asio::steady_timer* wake = nullptr;
+};
+
+struct batch_done {
+  std::shared_ptr<batch> b;
+  void operator()(std::exception_ptr) const {
+    if (++b->done == b->target && b->wake) b->wake->cancel();
+  }
+};
+
 asio::awaitable<void> bench_body(benchmark::State& state, int in_flight) {
   auto ex = co_await asio::this_coro::executor;
   neuromesh::synapse::memory_synapse bus;
@@ -65,14 +80,17 @@ asio::awaitable<void> bench_body(benchmark::State& state, int in_flight) {
       co_await one(orch, &left);
       continue;
     }
-    // in_flight concurrent callers share one budget of in_flight round trips.
-    auto done = std::make_shared<int>(0);
-    for (int i = 0; i < in_flight; ++i)
-      asio::co_spawn(ex, single(orch), [done](std::exception_ptr) { ++*done; });
+    // in_flight concurrent callers; the last to finish wakes this loop (no polling).
+    auto b = std::make_shared<batch>();
+    b->target = in_flight;
     asio::steady_timer t(ex);
-    while (*done < in_flight) {
-      t.expires_after(0ms);
-      co_await t.async_wait(asio::use_awaitable);
+    b->wake = &t;
+    for (int i = 0; i < in_flight; ++i) asio::co_spawn(ex, single(orch), batch_done{b});
+    while (b->done < in_flight) {
+      t.expires_after(10s);
+      boost::system::error_code ec;
+      co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      if (!ec && b->done < in_flight) throw std::runtime_error("dispatch: batch timed out");
     }
   }
   state.SetItemsProcessed(state.iterations() * in_flight);

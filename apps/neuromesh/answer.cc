@@ -1,8 +1,12 @@
 // `neuromesh answer`: human-in-the-loop. Waits for CLARIFICATION / PERMISSION requests
 // (optionally of one trace) and answers them with CLARIFICATION_ANSWER /
-// PERMISSION_DECISION. With --answer / --grant / --deny it answers the first matching
-// request and exits; without them it prompts on stdin for each request until EOF or a
-// signal. Prints `LISTENING` on stderr once subscribed. Exit 0 answered, 2 timed out.
+// PERMISSION_DECISION, or with --redispatch (as the reference's `cosmo answer --redispatch`,
+// §4.14 close-the-loop) with a follow-up TASK to the asking Neuron on the same trace,
+// parented to the request: input {"clarification": {"question", "answer"}} or
+// {"permission": {"action", "granted", "reason"?}}. With --answer / --grant / --deny it
+// answers the first matching request and exits; without them it prompts on stdin for each
+// request until EOF, a signal or --timeout. Prints `LISTENING` on stderr once subscribed.
+// Exit 0 answered (interactive: at least one), 2 timed out with nothing answered.
 #include "command.h"
 #include "neuromesh/runtime/dendrite.h"
 #include "runtime_cli.h"
@@ -36,6 +40,7 @@ struct answer_args {
   std::string reason;
   double timeout_s = 0;  // 0 = wait forever
   bool json = false;
+  bool redispatch = false;  // follow-up TASKs (respond_to_*) instead of discrete replies
 };
 
 /// Answers one request; returns false when this mode does not answer this kind of request.
@@ -59,7 +64,11 @@ asio::awaitable<bool> answer_one(rt::dendrite& d, const answer_args& a, signal r
       co_return false;
     }
     json::value answer(text);
-    auto r = co_await d.async_answer_clarification(req, std::move(answer));
+    rt::result<protocol::signal> r;
+    if (a.redispatch)
+      r = co_await d.async_respond_to_clarification(req, std::move(answer));
+    else
+      r = co_await d.async_answer_clarification(req, std::move(answer));
     if (r) print_signal(*r, a.json);
     co_return r.has_value();
   }
@@ -77,7 +86,9 @@ asio::awaitable<bool> answer_one(rt::dendrite& d, const answer_args& a, signal r
   }
   // Not a conditional of two co_awaits: GCC 12 mishandles its result (see dispatch.cc).
   rt::result<protocol::signal> r;
-  if (granted)
+  if (a.redispatch)
+    r = co_await d.async_respond_to_permission(req, granted, reason);
+  else if (granted)
     r = co_await d.async_grant_permission(req, reason);
   else
     r = co_await d.async_deny_permission(req, reason);
@@ -117,10 +128,8 @@ asio::awaitable<int> answer_main(synapse::synapse& bus, answer_args a) {
     auto req = inbox->front();
     inbox->pop_front();
     bool answered = co_await answer_one(d, a, req);
-    if (answered && !interactive) {
-      code = 0;
-      break;
-    }
+    if (answered) code = 0;
+    if (answered && !interactive) break;
     if (!answered && interactive) {  // stdin closed
       code = 0;
       break;
@@ -146,6 +155,9 @@ void add_answer(CLI::App& root) {
   cmd->add_option("--timeout", a->timeout_s, "Give up after S seconds (0 = never)")
       ->check(CLI::NonNegativeNumber);
   cmd->add_flag("--json", a->json, "Print the answer Signal as one JSON line");
+  cmd->add_flag("--redispatch", a->redispatch,
+                "Answer with a follow-up TASK to the asking Neuron (respond_to_*) instead of "
+                "CLARIFICATION_ANSWER / PERMISSION_DECISION");
   cmd->callback([a, ans] {
     a->has_answer = ans->count() > 0;
     set_exit_code(run_on_synapse("answer", a->url,

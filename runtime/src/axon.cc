@@ -1,7 +1,9 @@
 #include "neuromesh/runtime/axon.h"
 
+#include "blocking_pool.h"
 #include "json_util.h"
 #include "neuromesh/protocol/builders.h"
+#include "neuromesh/runtime/dendrite.h"
 #include "neuromesh/runtime/errors.h"
 
 #include <spdlog/spdlog.h>
@@ -17,7 +19,12 @@ using protocol::signal;
 asio::awaitable<json::value> neuron::operator()(const json::object& input,
                                                 const context& ctx) const {
   if (async_) co_return co_await async_(input, ctx);
-  co_return sync_(input, ctx);
+  if (!ctx.host) co_return sync_(input, ctx);
+  // Off the dendrite's executor: a blocking Neuron must not hold up STOP, DISCOVER or other
+  // TASKs. input and ctx outlive the call (we resume only after it returned).
+  std::function<json::value()> call = [this, &input, &ctx] { return sync_(input, ctx); };
+  auto op = detail::async_run_on<json::value>(ctx.host->blocking_executor(), std::move(call));
+  co_return co_await std::move(op);
 }
 
 axon::axon(axon_options options) : o_(std::move(options)) {
@@ -133,7 +140,9 @@ asio::awaitable<signal> axon::async_handle_task(const signal& task, dendrite* ho
       if (auto replaced = hook(input, ctx)) input = std::move(*replaced);
     }
     output = co_await o_.neuron(input, ctx);
-    output = detect(output);
+    if (!detect_error_.empty() || !detect_clar_.empty() || !detect_perm_.empty() ||
+        !detect_output_.empty())
+      output = detect(output);  // (a copy of the output otherwise)
   } catch (const std::exception& ex) {
     co_return error_reply(task, o_.neuron_id, "NEURON_EXCEPTION", ex.what());
   }

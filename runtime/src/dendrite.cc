@@ -9,6 +9,7 @@
 #include "neuromesh/protocol/type_sets.h"
 #include "neuromesh/registry/registry_store.h"
 #include "neuromesh/runtime/errors.h"
+#include "neuromesh/synapse/memory_synapse.h"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -68,12 +69,19 @@ asio::awaitable<void> heartbeat_loop(std::shared_ptr<dendrite::impl> p,
       p->remember_own(hb.id);
       co_await p->publish(std::move(hb));
       if (p->store) {
-        if (auto r = p->store->touch_heartbeat(a->neuron_id(), p->now()); !r)
-          p->store_call_failed("touch_heartbeat", r.error().message);
+        auto* store = p->store;
+        auto id = a->neuron_id();
+        auto ts = p->now();
+        std::function<registry::store_result<void>()> call = [store, id, ts] {
+          return store->touch_heartbeat(id, ts);
+        };
+        auto r = co_await p->store_call(std::move(call));
+        if (!r) p->store_call_failed("touch_heartbeat", r.error().message);
+        if (!p->running) co_return;
       }
       a->fire_refresh({"heartbeat", a->neuron_id()});
     }
-    if (p->self) p->self->sweep_stale();
+    if (p->self) co_await p->async_sweep_stale();
     p->fire_refresh({"heartbeat", {}});
   }
 }
@@ -123,7 +131,17 @@ signal make_register(const axon& a) {
 
 dendrite::impl::impl(asio::any_io_executor e, synapse::synapse& b, registry::registry_store* s,
                      dendrite_options opts)
-    : ex(std::move(e)), bus(b), store(s), o(std::move(opts)), sweeper(default_stale(o)) {}
+    : ex(std::move(e)),
+      bus(b),
+      memory_bus(dynamic_cast<synapse::memory_synapse*>(&b)),
+      store(s),
+      o(std::move(opts)),
+      pool(o.blocking_threads),
+      sweeper(default_stale(o)) {
+  for (std::size_t i = 0; i < type_count; ++i)
+    subjects[i] = protocol::subject_for(o.ns, static_cast<signal_type>(i));
+  routed_subject = subjects[idx(signal_type::task)] + ".routed";
+}
 
 void dendrite::impl::spawn(asio::awaitable<void> a, const char* what) {
   asio::co_spawn(ex, std::move(a), log_failure{what});
@@ -138,14 +156,35 @@ void dendrite::impl::remember_own(const protocol::event_id& id) {
   }
 }
 
-asio::awaitable<bool> dendrite::impl::publish(signal s) {
-  auto subject = protocol::subject_for(o.ns, s);
-  auto ec = co_await bus.async_publish(std::move(subject), std::move(s));
-  if (ec) {
-    ++st.publish_errors;
-    spdlog::warn("dendrite {}: publish failed: {}", o.dendrite_id, ec.message());
-    co_return false;
+const std::string& dendrite::impl::subject_of(const signal& s) const {
+  if (s.type == signal_type::task) {
+    bool addressed = s.directed && s.directed->id && !s.directed->id->empty();
+    if (!addressed && s.payload.truthy("capabilities")) return routed_subject;
   }
+  return subjects[idx(s.type)];
+}
+
+namespace {
+
+bool publish_failed(dendrite::impl& p, const boost::system::error_code& ec) {
+  ++p.st.publish_errors;
+  spdlog::warn("dendrite {}: publish failed: {}", p.o.dendrite_id, ec.message());
+  return false;
+}
+
+}  // namespace
+
+bool dendrite::impl::publish_now(signal s) {
+  const std::string& subject = subject_of(s);  // before s is moved from
+  if (auto ec = memory_bus->publish(subject, std::move(s))) return publish_failed(*this, ec);
+  return true;
+}
+
+asio::awaitable<bool> dendrite::impl::publish(signal s) {
+  if (memory_bus) co_return publish_now(std::move(s));
+  std::string subject = subject_of(s);
+  auto ec = co_await bus.async_publish(std::move(subject), std::move(s));
+  if (ec) co_return publish_failed(*this, ec);
   co_return true;
 }
 
@@ -189,7 +228,7 @@ asio::awaitable<void> dendrite::impl::ensure_task_subscriptions() {
   routed_sub.reset();
   routed_group = group;
   if (group.empty()) co_return;
-  auto subject = protocol::subject_for(o.ns, signal_type::task) + ".routed";
+  auto subject = routed_subject;
   auto h = make_handler(true);
   std::optional<std::string> queue = group;
   auto r = co_await bus.async_subscribe(std::move(subject), std::move(h), std::move(queue));
@@ -218,7 +257,10 @@ asio::awaitable<void> dendrite::impl::register_axon(std::shared_ptr<axon> a) {
     r.capabilities = a->capabilities();
     if (!a->version().empty()) r.version = a->version();
     r.last_heartbeat = now();
-    if (auto res = store->upsert(r); !res) store_call_failed("upsert", res.error().message);
+    auto* s = store;
+    std::function<registry::store_result<void>()> call = [s, r] { return s->upsert(r); };
+    auto res = co_await store_call(std::move(call));
+    if (!res) store_call_failed("upsert", res.error().message);
   }
   auto reg = make_register(*a);
   remember_own(reg.id);
@@ -229,8 +271,13 @@ asio::awaitable<void> dendrite::impl::register_axon(std::shared_ptr<axon> a) {
 asio::awaitable<void> dendrite::impl::deregister_axon(std::shared_ptr<axon> a, std::string reason) {
   a->fire_close();
   if (store) {
-    if (auto r = store->mark_deregistered(a->neuron_id()); !r)
-      store_call_failed("mark_deregistered", r.error().message);
+    auto* s = store;
+    auto id = a->neuron_id();
+    std::function<registry::store_result<void>()> call = [s, id] {
+      return s->mark_deregistered(id);
+    };
+    auto r = co_await store_call(std::move(call));
+    if (!r) store_call_failed("mark_deregistered", r.error().message);
   }
   auto d = protocol::deregister_signal(a->neuron_id(), std::move(reason));
   remember_own(d.id);
@@ -289,7 +336,10 @@ void dendrite::impl::unsubscribe_all() {
 }
 
 void dendrite::impl::close_all_pathways() {
-  for (auto* m : {&pathways, &ops, &collectors}) {
+  auto traces = std::move(pathways);
+  pathways.clear();
+  for (auto& [k, pw] : traces) pw->close();
+  for (auto* m : {&ops, &collectors}) {
     auto copy = std::move(*m);
     m->clear();
     for (auto& [k, pw] : copy) pw->close();
@@ -297,12 +347,13 @@ void dendrite::impl::close_all_pathways() {
 }
 
 std::size_t dendrite::impl::cancel_tasks(const std::string& trace) {
-  auto it = tasks_by_trace.find(trace);
-  if (it == tasks_by_trace.end()) return 0;
-  auto recs = std::move(it->second);
-  tasks_by_trace.erase(it);
+  // Collected first: emitting runs cancellation handlers.
+  std::vector<task_rec*> hit;
+  for (auto& r : tasks)
+    if (r.tracked && r.task.trace_id.str() == trace) hit.push_back(&r);
   std::size_t n = 0;
-  for (auto& r : recs) {
+  for (auto* r : hit) {
+    r->tracked = false;  // a second STOP for the trace counts nothing
     if (r->cancelled) continue;
     r->cancelled = true;
     ++n;
@@ -313,27 +364,47 @@ std::size_t dendrite::impl::cancel_tasks(const std::string& trace) {
 }
 
 void dendrite::impl::cancel_all_tasks() {
-  std::vector<std::string> traces;
-  for (auto& [t, v] : tasks_by_trace) traces.push_back(t);
-  for (auto& t : traces) cancel_tasks(t);
+  std::vector<task_rec*> hit;
+  for (auto& r : tasks)
+    if (!r.cancelled) hit.push_back(&r);
+  for (auto* r : hit) {
+    r->cancelled = true;
+    r->tracked = false;
+    ++st.tasks_cancelled;
+    r->cancel.emit(asio::cancellation_type::terminal);
+  }
 }
 
+void dendrite::impl::untrack_tasks(std::string_view trace) {
+  for (auto& r : tasks)
+    if (r.task.trace_id.str() == trace) r.tracked = false;
+}
+
+namespace {
+
+/// Forgets a Pathway when it closes (the entry's key views the Pathway's trace).
+struct forget_pathway {
+  std::weak_ptr<dendrite::impl> weak;
+  pathway* raw;
+  void operator()() const {
+    auto p = weak.lock();
+    if (!p) return;
+    auto it = p->pathways.find(raw->trace().str());
+    if (it != p->pathways.end() && it->second.get() == raw) p->pathways.erase(it);
+  }
+};
+
+}  // namespace
+
 void dendrite::impl::open_pathway(const std::shared_ptr<pathway>& pw) {
-  auto key = pw->trace().str();
+  std::string_view key = pw->trace().str();
   if (auto it = pathways.find(key); it != pathways.end() && it->second != pw) {
     auto old = it->second;
     pathways.erase(it);
     old->close();
   }
-  pathways[key] = pw;
-  std::weak_ptr<impl> weak = weak_from_this();
-  pathway* raw = pw.get();
-  pw->on_close([weak, key, raw] {
-    auto p = weak.lock();
-    if (!p) return;
-    auto it = p->pathways.find(key);
-    if (it != p->pathways.end() && it->second.get() == raw) p->pathways.erase(it);
-  });
+  pathways.insert_or_assign(key, pw);
+  pw->on_close(forget_pathway{weak_from_this(), pw.get()});
 }
 
 // ---- dendrite -----------------------------------------------------------------------------
@@ -364,6 +435,7 @@ std::size_t dendrite::open_pathways() const noexcept {
 }
 std::size_t dendrite::in_flight() const noexcept { return impl_->in_flight; }
 asio::any_io_executor dendrite::get_executor() const noexcept { return impl_->ex; }
+asio::any_io_executor dendrite::blocking_executor() { return impl_->pool.executor(); }
 std::vector<std::shared_ptr<axon>> dendrite::axons() const { return impl_->axons; }
 
 std::vector<std::string> dendrite::capabilities() const {
@@ -474,7 +546,10 @@ asio::awaitable<boost::system::error_code> dendrite::async_start() {
   // 1. connect
   if (auto ec = co_await p->bus.async_connect()) co_return ec;
   if (p->store) {
-    if (auto r = p->store->connect(); !r) p->store_call_failed("connect", r.error().message);
+    auto* store = p->store;
+    std::function<registry::store_result<void>()> call = [store] { return store->connect(); };
+    auto r = co_await p->store_call(std::move(call));
+    if (!r) p->store_call_failed("connect", r.error().message);
   }
   // 2. hosting subscriptions, then REGISTER per Axon
   if (!p->axons.empty()) {
@@ -576,6 +651,33 @@ std::vector<registry::neuron_record> dendrite::registry_snapshot(
 std::vector<registry::neuron_record> dendrite::find_neurons(
     std::optional<std::string> capability, std::optional<std::chrono::milliseconds> max_age) {
   return registry_snapshot(std::move(capability), false, max_age);
+}
+
+asio::awaitable<void> dendrite::impl::async_sweep_stale() {
+  if (!store || !sweeper.enabled()) co_return;
+  auto* s = store;
+  std::function<registry::store_result<std::vector<registry::neuron_record>>()> list = [s] {
+    return s->list({});
+  };
+  auto r = co_await store_call(std::move(list));
+  if (!r) {
+    store_call_failed("list", r.error().message);
+    co_return;
+  }
+  auto due = sweeper.due(*r, now());
+  for (const auto& id : due) {
+    std::function<registry::store_result<void>()> mark = [s, id] {
+      return s->mark_deregistered(id);
+    };
+    auto m = co_await store_call(std::move(mark));
+    if (!m) {
+      store_call_failed("mark_deregistered", m.error().message);
+      continue;
+    }
+    ++st.stale_swept;
+    spdlog::info("dendrite {}: neuron '{}' is stale; marked deregistered", o.dendrite_id, id);
+    fire_refresh({"stale", id});
+  }
 }
 
 std::vector<std::string> dendrite::sweep_stale() {

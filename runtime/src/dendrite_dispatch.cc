@@ -8,6 +8,7 @@
 #include "neuromesh/runtime/errors.h"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/parse.hpp>
@@ -117,23 +118,49 @@ asio::awaitable<result<std::shared_ptr<pathway>>> dendrite::async_dispatch(dispa
   auto p = impl_;
   require_orchestrator(*p, "dispatch");
   if (!p->running) co_return make_error_code(errc::not_running);
-  co_await p->ensure_pathway_types();
+  if (!p->is_pathway_subscribed()) co_await p->ensure_pathway_types();
   auto task = make_task(a);
   auto pw = std::make_shared<pathway>(task.trace_id, a.scope, pathway::kind::originator);
   p->open_pathway(pw);
-  if (!co_await p->publish(std::move(task))) {
+  bool sent = false;
+  if (p->memory_bus)
+    sent = p->publish_now(std::move(task));  // no coroutine frame in process
+  else
+    sent = co_await p->publish(std::move(task));
+  if (!sent) {
     pw->close();
     co_return make_error_code(errc::publish_failed);
   }
   co_return pw;
 }
 
+// The body of async_dispatch inlined (one coroutine frame less on the hottest path); the
+// Pathway is private to this call, so the reply is moved out of it, not copied.
 asio::awaitable<result<signal>> dendrite::async_dispatch_and_wait(dispatch_args a,
                                                                   milliseconds timeout) {
-  auto pw = co_await async_dispatch(std::move(a));
-  if (!pw) co_return pw.error();
-  auto r = co_await (*pw)->async_wait(timeout);
-  (*pw)->close();
+  auto p = impl_;
+  require_orchestrator(*p, "dispatch");
+  if (!p->running) co_return make_error_code(errc::not_running);
+  if (!p->is_pathway_subscribed()) co_await p->ensure_pathway_types();
+  auto task = make_task(a);
+  auto pw = std::make_shared<pathway>(task.trace_id, a.scope, pathway::kind::originator);
+  p->open_pathway(pw);
+  bool sent = false;
+  if (p->memory_bus)
+    sent = p->publish_now(std::move(task));
+  else
+    sent = co_await p->publish(std::move(task));
+  if (!sent) {
+    pw->close();
+    co_return make_error_code(errc::publish_failed);
+  }
+  // An in-process Neuron may have replied inside the publish: then this coroutine has not
+  // suspended since it was resumed, and a caller looping on dispatch_and_wait would starve
+  // the executor (the finished Neuron runs' completions pile up). Yield once in that case.
+  bool replied = pw->ready();
+  auto r = co_await pw->async_wait_once(timeout);
+  pw->close();
+  if (replied) co_await asio::post(p->ex, asio::use_awaitable);
   co_return r;
 }
 

@@ -6,6 +6,7 @@
 // Everything here runs on impl::ex (one executor, no locks). Synapse handlers and spawned
 // coroutines hold a shared_ptr (or weak_ptr) to the impl, so they never outlive it.
 
+#include "blocking_pool.h"
 #include "neuromesh/protocol/signal.h"
 #include "neuromesh/protocol/signal_type.h"
 #include "neuromesh/runtime/decision_cache.h"
@@ -19,12 +20,18 @@
 #include <array>
 #include <deque>
 #include <exception>
+#include <list>
 #include <memory>
 #include <random>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
+
+namespace neuromesh::synapse {
+class memory_synapse;
+}
 
 namespace neuromesh::runtime {
 
@@ -37,6 +44,11 @@ struct dendrite::impl : std::enable_shared_from_this<impl> {
 
   boost::asio::any_io_executor ex;
   synapse::synapse& bus;
+  // The in-process Synapse publishes without a coroutine frame (null for other backends).
+  synapse::memory_synapse* memory_bus = nullptr;
+  // cosmonapse.<ns>.<TYPE> per type, and the TASK.routed subject: built once.
+  std::array<std::string, type_count> subjects;
+  std::string routed_subject;
   registry::registry_store* store;
   dendrite_options o;
   dendrite* self = nullptr;  // null once the dendrite object is gone
@@ -58,18 +70,27 @@ struct dendrite::impl : std::enable_shared_from_this<impl> {
   std::array<std::vector<handler_entry>, type_count> handlers{};
   std::vector<signal_handler> discover_handlers;
 
-  // Pathways: by trace (originator/observer), by request id (op), by STOP id (ack collectors).
-  std::unordered_map<std::string, std::shared_ptr<pathway>> pathways, ops, collectors;
+  // Pathways by trace (originator/observer); the key views the Pathway's own trace string,
+  // which lives as long as the entry.
+  std::unordered_map<std::string_view, std::shared_ptr<pathway>> pathways;
+  // Op Pathways by request id, ack collectors by STOP id.
+  std::unordered_map<std::string, std::shared_ptr<pathway>> ops, collectors;
 
-  // In-flight Neuron calls.
+  // In-flight Neuron calls: one node each (stable address: the cancellation signal and the
+  // TASK live here until the run completes). STOP scans them; `tracked` turns false once the
+  // trace saw FINAL / ERROR (a later STOP no longer counts them).
   struct task_rec {
+    explicit task_rec(protocol::signal t) : task(std::move(t)) {}
+    protocol::signal task;
     boost::asio::cancellation_signal cancel;
     bool cancelled = false;
-    std::string trace;
+    bool tracked = true;
   };
-  std::unordered_map<std::string, std::vector<std::shared_ptr<task_rec>>> tasks_by_trace;
+  std::list<task_rec> tasks;
   std::size_t in_flight = 0;
   std::unique_ptr<boost::asio::steady_timer> drain_timer;
+
+  detail::blocking_pool pool;
 
   decision_cache decisions;
   dendrite_stats st;
@@ -101,10 +122,20 @@ struct dendrite::impl : std::enable_shared_from_this<impl> {
   boost::asio::awaitable<void> ensure_task_subscriptions();
   boost::asio::awaitable<void> ensure_pathway_types();
   boost::asio::awaitable<bool> publish(protocol::signal s);
+  /// Publishes through the in-process Synapse without suspending (memory_bus only).
+  bool publish_now(protocol::signal s);
+  const std::string& subject_of(const protocol::signal& s) const;
   boost::asio::awaitable<void> register_axon(std::shared_ptr<axon> a);
   boost::asio::awaitable<void> deregister_axon(std::shared_ptr<axon> a, std::string reason);
   void fire_refresh(const refresh_event& e);
   void store_call_failed(const char* what, const std::string& message);
+  /// Runs a registry_store call on the pool's strand (in call order); resumes here.
+  template <class R>
+  boost::asio::awaitable<R> store_call(std::function<R()> fn) {
+    return detail::async_run_on<R>(pool.serial(), std::move(fn));
+  }
+  /// The timed stale sweep: sweep_stale with its store calls on the pool.
+  boost::asio::awaitable<void> async_sweep_stale();
   void start_heartbeat();
   void start_schedules();
   void cancel_timers();
@@ -121,12 +152,15 @@ struct dendrite::impl : std::enable_shared_from_this<impl> {
   void on_task(const protocol::signal& s);
   void route_and_run(const protocol::signal& task);
   void run_task(std::shared_ptr<axon> a, protocol::signal task);
-  void task_done(const std::shared_ptr<task_rec>& rec);
+  void task_done(std::list<task_rec>::iterator rec);
+  /// Stops STOP from counting the trace's running tasks (it saw FINAL / ERROR).
+  void untrack_tasks(std::string_view trace);
   void on_discover(const protocol::signal& s);
   void on_stop(const protocol::signal& s);
   void on_award(const protocol::signal& s);
   void auto_bid(const protocol::signal& offer);
   void mirror(const protocol::signal& s);
+  boost::asio::awaitable<void> async_mirror(protocol::signal s);
   void fire_handlers(const protocol::signal& s);
   bool passes(const handler_filter& f, const protocol::signal& s) const;
   void run_handler(const signal_handler& h, const protocol::signal& s);

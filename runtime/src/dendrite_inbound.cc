@@ -37,6 +37,8 @@ std::optional<json::value> payload_value(const signal& s, std::string_view key) 
 
 /// payload[key] as a list of strings: {} when absent or null, nullopt when of another type.
 std::optional<std::vector<std::string>> payload_caps(const signal& s, std::string_view key) {
+  auto text = s.payload.find(key);
+  if (!text || *text == "[]" || *text == "null") return std::vector<std::string>{};  // no parse
   auto v = payload_value(s, key);
   if (!v || v->is_null()) return std::vector<std::string>{};
   return detail::string_list(*v);
@@ -50,10 +52,11 @@ void reject(dendrite::impl& p, const signal& s, std::string_view why) {
 
 struct task_completion {
   std::shared_ptr<dendrite::impl> p;
-  std::shared_ptr<dendrite::impl::task_rec> rec;
+  std::list<dendrite::impl::task_rec>::iterator rec;
   void operator()(const std::exception_ptr& e) const {
+    bool cancelled = rec->cancelled;
     p->task_done(rec);
-    if (!e || rec->cancelled) return;
+    if (!e || cancelled) return;
     try {
       std::rethrow_exception(e);
     } catch (const std::exception& ex) {
@@ -62,8 +65,10 @@ struct task_completion {
   }
 };
 
+// rec stays valid until task_completion runs, after this coroutine finished.
 asio::awaitable<void> task_main(std::shared_ptr<dendrite::impl> p, std::shared_ptr<axon> a,
-                                signal task, std::shared_ptr<dendrite::impl::task_rec> rec) {
+                                dendrite::impl::task_rec* rec) {
+  const signal& task = rec->task;
   auto reply = co_await a->async_handle_task(task, p->self);
   if (rec->cancelled) co_return;  // a STOPped Neuron publishes nothing
   std::optional<signal> fin;
@@ -74,6 +79,11 @@ asio::awaitable<void> task_main(std::shared_ptr<dendrite::impl> p, std::shared_p
                                  {.directed = protocol::directed{.id = a->neuron_id()},
                                   .trace = reply.trace_id,
                                   .parent = reply.id});
+  }
+  if (p->memory_bus) {  // in process: no coroutine frame per publish
+    if (p->publish_now(std::move(reply))) ++p->st.replies;
+    if (fin && p->publish_now(std::move(*fin))) ++p->st.replies;
+    co_return;
   }
   if (co_await p->publish(std::move(reply))) ++p->st.replies;
   if (fin && co_await p->publish(std::move(*fin))) ++p->st.replies;
@@ -88,6 +98,34 @@ asio::awaitable<void> run_async_handler(std::shared_ptr<dendrite::impl> p,
     spdlog::warn("dendrite {}: handler for {} threw: {}", p->o.dendrite_id,
                  protocol::to_string(s.type), ex.what());
   }
+}
+
+/// One registry_store call of mirroring (§4.13), made on the blocking pool.
+asio::awaitable<void> mirror_call(std::shared_ptr<dendrite::impl> p, signal_type t,
+                                  registry::neuron_record r, std::optional<std::string> status) {
+  auto* store = p->store;
+  const char* what = "upsert";
+  const char* reason = "register";
+  std::function<registry::store_result<void>()> call;
+  if (t == signal_type::register_) {
+    call = [store, r] { return store->upsert(r); };
+  } else if (t == signal_type::deregister) {
+    what = "mark_deregistered";
+    reason = "deregister";
+    call = [store, id = r.neuron_id] { return store->mark_deregistered(id); };
+  } else {
+    what = "touch_heartbeat";
+    reason = "heartbeat";
+    call = [store, id = r.neuron_id, ts = *r.last_heartbeat, status] {
+      return store->touch_heartbeat(id, ts, status);
+    };
+  }
+  auto res = co_await p->store_call(std::move(call));
+  if (!res) {
+    p->store_call_failed(what, res.error().message);
+    co_return;
+  }
+  p->fire_refresh({reason, r.neuron_id});
 }
 
 asio::awaitable<void> publish_one(std::shared_ptr<dendrite::impl> p, signal s) {
@@ -163,22 +201,18 @@ void dendrite::impl::route_and_run(const signal& task) {
 }
 
 void dendrite::impl::run_task(std::shared_ptr<axon> a, signal task) {
-  auto rec = std::make_shared<task_rec>();
-  rec->trace = task.trace_id.str();
-  tasks_by_trace[rec->trace].push_back(rec);
+  auto rec = tasks.emplace(tasks.end(), std::move(task));
   ++in_flight;
   ++st.tasks_run;
   auto slot = rec->cancel.slot();
-  asio::co_spawn(ex, task_main(shared_from_this(), std::move(a), std::move(task), rec),
-                 asio::bind_cancellation_slot(slot, task_completion{shared_from_this(), rec}));
+  auto self = shared_from_this();
+  asio::co_spawn(ex, task_main(self, std::move(a), &*rec),
+                 asio::bind_cancellation_slot(slot, task_completion{self, rec}));
 }
 
-void dendrite::impl::task_done(const std::shared_ptr<task_rec>& rec) {
+void dendrite::impl::task_done(std::list<task_rec>::iterator rec) {
   --in_flight;
-  if (auto it = tasks_by_trace.find(rec->trace); it != tasks_by_trace.end()) {
-    std::erase(it->second, rec);
-    if (it->second.empty()) tasks_by_trace.erase(it);
-  }
+  tasks.erase(rec);
   if (in_flight == 0 && drain_timer) drain_timer->cancel();
 }
 
@@ -215,7 +249,7 @@ void dendrite::impl::on_inbound(const signal& s) {
   if (s.type == signal_type::clarification_answer || s.type == signal_type::permission_decision)
     decisions.put(s);
   if (protocol::is_terminal_type(s.type)) {
-    const auto trace = s.trace_id.str();
+    const auto& trace = s.trace_id.str();
     std::vector<std::shared_ptr<pathway>> closing;
     for (auto it = ops.begin(); it != ops.end();) {
       if (it->second->trace().str() == trace) {
@@ -226,7 +260,7 @@ void dendrite::impl::on_inbound(const signal& s) {
       }
     }
     for (auto& pw : closing) pw->close();
-    tasks_by_trace.erase(trace);  // stop tracking (without cancelling)
+    untrack_tasks(trace);  // stop tracking (without cancelling)
   }
   if (s.type == signal_type::task_awarded) on_award(s);
   if (protocol::is_pathway_type(s.type)) {
@@ -273,7 +307,7 @@ void dendrite::impl::on_discover(const signal& s) {
 }
 
 void dendrite::impl::on_stop(const signal& s) {
-  const auto trace = s.trace_id.str();
+  const auto& trace = s.trace_id.str();
   auto pw_it = pathways.find(trace);
   std::shared_ptr<pathway> pw = pw_it == pathways.end() ? nullptr : pw_it->second;
   if (pw) pw->deliver(s);
@@ -361,38 +395,33 @@ void dendrite::impl::mirror(const signal& s) {
                  protocol::to_string(s.type), s.id.str(), id);
     return;
   }
+  registry::neuron_record r;
+  r.neuron_id = id;
+  std::optional<std::string> status;
   switch (s.type) {
     case signal_type::register_: {
       auto caps = payload_caps(s, "capabilities");
       if (!caps) return reject(*this, s, "REGISTER payload.capabilities must be a list of strings");
-      registry::neuron_record r;
-      r.neuron_id = id;
       r.capabilities = std::move(*caps);
       if (auto v = payload_value(s, "version"); v && v->is_string())
         r.version = std::string(v->get_string());
       r.last_heartbeat = s.ts.utc();
-      if (auto res = store->upsert(r); !res)
-        return store_call_failed("upsert", res.error().message);
-      fire_refresh({"register", id});
       break;
     }
     case signal_type::deregister:
-      if (auto res = store->mark_deregistered(id); !res)
-        return store_call_failed("mark_deregistered", res.error().message);
-      fire_refresh({"deregister", id});
       break;
     case signal_type::heartbeat: {
-      std::optional<std::string> status;
       if (auto v = payload_value(s, "status"); v && v->is_string())
         status = std::string(v->get_string());
-      if (auto res = store->touch_heartbeat(id, s.ts.utc(), status); !res)
-        return store_call_failed("touch_heartbeat", res.error().message);
-      fire_refresh({"heartbeat", id});
+      r.last_heartbeat = s.ts.utc();
       break;
     }
     default:
-      break;
+      return;
   }
+  // The store call runs on the blocking pool (a SQLite / PostgreSQL store must not hold up
+  // this executor); calls keep their order on the pool's strand.
+  spawn(mirror_call(shared_from_this(), s.type, std::move(r), std::move(status)), "store mirror");
 }
 
 // ---- user handlers ------------------------------------------------------------------------

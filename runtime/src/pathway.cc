@@ -27,7 +27,7 @@ struct pathway::waiter {
   explicit waiter(const asio::any_io_executor& ex) : timer(ex) {}
   std::optional<signal_type> type;  // nullopt: the wait() set
   bool iterate = false;
-  std::optional<signal> got;
+  std::optional<std::size_t> got;  // index into log_
   bool closed = false;
   asio::steady_timer timer;
 };
@@ -77,7 +77,7 @@ void pathway::deliver(const signal& s) {
       ++it;
       continue;
     }
-    w.got = s;
+    w.got = log_.size() - 1;
     if (w.iterate) {
       iter_taken = true;
       next_ = log_.size();
@@ -110,8 +110,8 @@ void pathway::close() {
 }
 
 asio::awaitable<result<signal>> pathway::async_take(
-    std::optional<signal_type> type, bool iterate,
-    std::optional<std::chrono::milliseconds> timeout) {
+    std::optional<signal_type> type, bool iterate, std::optional<std::chrono::milliseconds> timeout,
+    bool steal) {
   if (iterate) {
     if (next_ < log_.size()) co_return log_[next_++].sig;
   } else {
@@ -119,6 +119,7 @@ asio::awaitable<result<signal>> pathway::async_take(
       if (e.consumed) continue;
       if (type ? e.sig.type == *type : protocol::is_wait_type(e.sig.type)) {
         e.consumed = true;
+        if (steal) co_return std::move(e.sig);
         co_return e.sig;
       }
     }
@@ -133,26 +134,39 @@ asio::awaitable<result<signal>> pathway::async_take(
     w->timer.expires_at(asio::steady_timer::time_point::max());
   waiters_.push_back(w);
   auto [ec] = co_await w->timer.async_wait(asio::as_tuple(asio::use_awaitable));
-  if (w->got) co_return std::move(*w->got);
+  if (w->got) {
+    if (steal && !iterate) co_return std::move(log_[*w->got].sig);
+    co_return log_[*w->got].sig;
+  }
   if (w->closed) co_return make_error_code(errc::pathway_closed);
   waiters_.remove(w);
   if (!ec) co_return make_error_code(errc::timeout);
   co_return make_error_code(errc::cancelled);
 }
 
+bool pathway::ready() const noexcept {
+  for (const auto& e : log_)
+    if (!e.consumed && protocol::is_wait_type(e.sig.type)) return true;
+  return false;
+}
+
 asio::awaitable<result<signal>> pathway::async_wait(
     std::optional<std::chrono::milliseconds> timeout) {
-  return async_take(std::nullopt, false, timeout);
+  return async_take(std::nullopt, false, timeout, false);
+}
+
+asio::awaitable<result<signal>> pathway::async_wait_once(std::chrono::milliseconds timeout) {
+  return async_take(std::nullopt, false, timeout, true);
 }
 
 asio::awaitable<result<signal>> pathway::async_wait_for(
     signal_type t, std::optional<std::chrono::milliseconds> timeout) {
-  return async_take(t, false, timeout);
+  return async_take(t, false, timeout, false);
 }
 
 asio::awaitable<result<signal>> pathway::async_next(
     std::optional<std::chrono::milliseconds> timeout) {
-  return async_take(std::nullopt, true, timeout);
+  return async_take(std::nullopt, true, timeout, false);
 }
 
 }  // namespace neuromesh::runtime

@@ -23,17 +23,21 @@ using namespace std::chrono_literals;
 
 std::string binary() { return NEUROMESH_CLI; }
 
-/// A child process with stdout and stderr on separate pipes.
+/// A child process with stdout and stderr on separate pipes (and stdin on a third one when
+/// with_stdin is set).
 class child {
  public:
-  explicit child(std::vector<std::string> args) {
-    int out[2], err[2];
+  explicit child(std::vector<std::string> args, bool with_stdin = false) {
+    int out[2], err[2], in[2] = {-1, -1};
     if (::pipe(out) != 0 || ::pipe(err) != 0) throw std::runtime_error("pipe");
+    if (with_stdin && ::pipe(in) != 0) throw std::runtime_error("pipe");
     pid_ = ::fork();
     if (pid_ == 0) {
       ::dup2(out[1], 1);
       ::dup2(err[1], 2);
-      for (int fd : {out[0], out[1], err[0], err[1]}) ::close(fd);
+      if (with_stdin) ::dup2(in[0], 0);
+      for (int fd : {out[0], out[1], err[0], err[1], in[0], in[1]})
+        if (fd >= 0) ::close(fd);
       std::vector<char*> argv;
       std::string bin = binary();
       argv.push_back(bin.data());
@@ -46,6 +50,10 @@ class child {
     ::close(err[1]);
     out_ = out[0];
     err_ = err[0];
+    if (with_stdin) {
+      ::close(in[0]);
+      in_ = in[1];
+    }
   }
   ~child() {
     if (pid_ > 0 && !exited_) {
@@ -54,6 +62,16 @@ class child {
     }
     ::close(out_);
     ::close(err_);
+    close_in();
+  }
+  /// Writes text to the child's stdin (with_stdin only).
+  bool write_in(const std::string& text) {
+    return in_ >= 0 && ::write(in_, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  }
+  /// EOF on the child's stdin.
+  void close_in() {
+    if (in_ >= 0) ::close(in_);
+    in_ = -1;
   }
   std::string out_line(std::chrono::milliseconds t = 10s) { return line(out_, obuf_, t); }
   std::string err_line(std::chrono::milliseconds t = 10s) { return line(err_, ebuf_, t); }
@@ -108,7 +126,7 @@ class child {
     return l;
   }
   pid_t pid_ = -1;
-  int out_ = -1, err_ = -1;
+  int out_ = -1, err_ = -1, in_ = -1;
   bool exited_ = false;
   std::string obuf_, ebuf_;
 };
@@ -141,10 +159,10 @@ class runtime_cli : public ::testing::Test {
     auto c = std::make_unique<child>(args);
     return c;
   }
-  child run(std::vector<std::string> args) {
+  child run(std::vector<std::string> args, bool with_stdin = false) {
     args.push_back("--url");
     args.push_back(url_);
-    return child(args);
+    return child(args, with_stdin);
   }
   std::string url_;
   std::unique_ptr<child> broker_;
@@ -249,6 +267,59 @@ TEST_F(runtime_cli, clarification_answered_with_answer_command) {
   auto out = tail.out_line();  // the resumed task's reply
   EXPECT_NE(out.find("AGENT_OUTPUT"), std::string::npos) << out;
   EXPECT_NE(out.find("asker"), std::string::npos) << out;
+}
+
+TEST_F(runtime_cli, answer_interactive_reads_each_answer_from_stdin) {
+  auto a = agent({"--neuron-id", "asker", "--ask-clarification"});
+  ASSERT_EQ(a->out_line(), "READY asker");
+  auto ans = run({"answer", "--timeout", "20", "--json"}, true);
+  ASSERT_EQ(ans.err_until("LISTENING"), "LISTENING");
+  auto tail = run({"tail", "--type", "AGENT_OUTPUT", "--max", "1"});
+  EXPECT_NE(tail.out_line(), "<timeout>");  // the header: tail is subscribed
+  auto d = run({"dispatch", "--neuron", "asker", "--json"});
+  EXPECT_EQ(d.wait(), 3);        // a CLARIFICATION is pending
+  auto prompt = ans.out_line();  // the request, then the prompt "answer> " without a newline
+  EXPECT_EQ(prompt.rfind("CLARIFICATION from asker trace trc_", 0), 0u) << prompt;
+  ASSERT_TRUE(ans.write_in("green\n"));
+  auto reply = ans.out_line();
+  EXPECT_EQ(reply.rfind("answer> {", 0), 0u) << reply;
+  EXPECT_NE(reply.find(R"("type":"CLARIFICATION_ANSWER")"), std::string::npos) << reply;
+  EXPECT_NE(reply.find(R"("payload":{"answer":"green"})"), std::string::npos) << reply;
+  auto out = tail.out_line();  // the asker resumed with the typed answer
+  EXPECT_NE(out.find("AGENT_OUTPUT"), std::string::npos) << out;
+  EXPECT_NE(out.find("asker"), std::string::npos) << out;
+  // EOF on stdin: the next request finds no answer and the command ends (0: it answered one).
+  ans.close_in();
+  auto again = run({"dispatch", "--neuron", "asker", "--json"});
+  EXPECT_EQ(again.wait(), 3);
+  EXPECT_EQ(ans.wait(), 0);
+}
+
+TEST_F(runtime_cli, answer_redispatch_sends_a_follow_up_task_to_the_asker) {
+  auto a = agent({"--neuron-id", "asker", "--ask-clarification"});
+  ASSERT_EQ(a->out_line(), "READY asker");
+  auto ans = run({"answer", "--redispatch", "--answer", "blue", "--timeout", "20", "--json"});
+  ASSERT_EQ(ans.err_until("LISTENING"), "LISTENING");
+  auto tail = run({"tail", "--type", "AGENT_OUTPUT", "--max", "1"});
+  EXPECT_NE(tail.out_line(), "<timeout>");  // the header: tail is subscribed
+  auto d = run({"dispatch", "--neuron", "asker", "--json"});
+  EXPECT_EQ(d.wait(), 3);
+  auto request = d.rest_out();
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(request, m, std::regex(R"re("id":"(evt_[0-9A-Z]+)")re")))
+      << request;
+  const std::string clarification_id = m[1].str();
+  EXPECT_EQ(ans.wait(), 0);
+  auto task = ans.rest_out();  // a TASK to the asker, parented to the CLARIFICATION
+  EXPECT_NE(task.find(R"("type":"TASK","directed":{"id":"asker")"), std::string::npos) << task;
+  EXPECT_NE(task.find(R"("parent_id":")" + clarification_id + "\""), std::string::npos) << task;
+  EXPECT_NE(task.find(R"("answer":"blue")"), std::string::npos) << task;
+  EXPECT_NE(task.find(R"({"input":{"clarification":{"question":)"), std::string::npos) << task;
+  auto out = tail.out_line();  // the asker's reply to the follow-up TASK
+  EXPECT_NE(out.find("AGENT_OUTPUT"), std::string::npos) << out;
+  EXPECT_NE(out.find("asker"), std::string::npos) << out;
+  auto bad = run({"answer", "--redispatch", "--grant", "--answer", "x"});
+  EXPECT_NE(bad.wait(), 0);  // --answer and --grant exclude each other
 }
 
 TEST_F(runtime_cli, registry_list_discovers_live_agents) {

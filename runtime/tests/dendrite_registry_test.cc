@@ -28,6 +28,11 @@ asio::awaitable<void> store_mirrors_lifecycle_signals(asio::io_context& io) {
   co_await orch.async_start();
   EXPECT_EQ(t.count(signal_type::discover), 1u);  // a dendrite with a store DISCOVERs on start
   co_await w.async_start();
+  // Mirroring runs on the blocking pool: the record lands shortly after the REGISTER.
+  EXPECT_TRUE(co_await until([&] {
+    auto r = store.get("n1");
+    return r && *r;
+  }));
   auto rec = store.get("n1");
   EXPECT_TRUE(rec && *rec);
   if (rec && *rec) {
@@ -42,8 +47,10 @@ asio::awaitable<void> store_mirrors_lifecycle_signals(asio::io_context& io) {
   EXPECT_EQ(orch.find_neurons("sum").size(), 1u);
   EXPECT_TRUE(orch.find_neurons("nope").empty());
   co_await w.async_stop();
-  EXPECT_TRUE(orch.find_neurons().empty());
+  EXPECT_TRUE(co_await until([&] { return orch.find_neurons().empty(); }));
   EXPECT_EQ(orch.registry_snapshot(std::nullopt, true).at(0).status, "deregistered");
+  EXPECT_TRUE(co_await until(
+      [&] { return std::find(reasons.begin(), reasons.end(), "deregister") != reasons.end(); }));
   EXPECT_NE(std::find(reasons.begin(), reasons.end(), "register"), reasons.end());
   EXPECT_NE(std::find(reasons.begin(), reasons.end(), "heartbeat"), reasons.end());
   EXPECT_NE(std::find(reasons.begin(), reasons.end(), "deregister"), reasons.end());

@@ -37,8 +37,8 @@
 namespace neuromesh::runtime {
 
 /// A Neuron: `(const json::object& input, const context&) -> asio::awaitable<json::value>`,
-/// or the same returning a plain `json::value` (run inline on the dendrite's executor, so it
-/// must be quick; long work belongs in a coroutine that awaits). Exceptions become ERROR
+/// or the same returning a plain `json::value` (run on its dendrite's blocking pool, so it
+/// may block; it must not call the dendrite, ctx.host, from there). Exceptions become ERROR
 /// NEURON_EXCEPTION. A coroutine Neuron is cancelled by STOP at its next suspension point
 /// (asio's per-operation cancellation); it should let the resulting exception propagate.
 class neuron {

@@ -83,6 +83,10 @@ struct dendrite_options {
   std::size_t max_pending_discovers = 64;
   /// The clock of the stale sweep and of find_neurons(max_age) (tests inject one).
   std::function<registry::time_point()> clock{};
+  /// Threads of the pool that runs synchronous Neurons and the registry_store calls of the
+  /// inbound path, heartbeats, REGISTER / DEREGISTER and the timed stale sweep, off the
+  /// dendrite's executor (made on first use; 0 counts as 1).
+  std::size_t blocking_threads = 4;
 };
 
 /// The neuron / capability / trace_id filters of every handler (§4.3).
@@ -178,6 +182,9 @@ class dendrite {
   /// Neuron calls running now.
   std::size_t in_flight() const noexcept;
   boost::asio::any_io_executor get_executor() const noexcept;
+  /// The pool blocking work runs on (sync Neurons; see dendrite_options::blocking_threads).
+  /// Made on first call; its threads are joined when the dendrite's internals go away.
+  boost::asio::any_io_executor blocking_executor();
 
   // ---- attachment (§4.2) ----------------------------------------------------------------
   /// Only while stopped (state_error otherwise: use async_add); usage_error for a duplicate id.
@@ -299,6 +306,9 @@ class dendrite {
   void inject_task(const protocol::signal& task);
 
   // ---- registry (§4.13; state_error without a store) -----------------------------------
+  // These three call the store inline (they return its answer); the dendrite's own store
+  // calls (mirroring, heartbeats, REGISTER / DEREGISTER, the timed sweep) run on the
+  // blocking pool.
   /// Live records (status not deregistered), optionally with a capability and seen within
   /// max_age.
   std::vector<registry::neuron_record> find_neurons(

@@ -38,6 +38,8 @@
 
 namespace neuromesh::runtime {
 
+class dendrite;
+
 /// Which Signals a Pathway keeps (§4.10).
 enum class scope { all, terminal };
 /// "all" / "terminal"; throws usage_error for anything else.
@@ -82,14 +84,22 @@ class pathway {
   void close();
 
  private:
+  friend class dendrite;
   struct waiter;
   struct entry {
     protocol::signal sig;
     bool consumed = false;
   };
+  /// steal: move the Signal out of the buffer (only for a Pathway nobody else can read:
+  /// dispatch_and_wait's).
   boost::asio::awaitable<result<protocol::signal>> async_take(
       std::optional<protocol::signal_type> type, bool iterate,
-      std::optional<std::chrono::milliseconds> timeout);
+      std::optional<std::chrono::milliseconds> timeout, bool steal);
+  /// async_wait that moves the Signal out (dispatch_and_wait, which closes it afterwards).
+  boost::asio::awaitable<result<protocol::signal>> async_wait_once(
+      std::chrono::milliseconds timeout);
+  /// True when async_wait would return without suspending.
+  bool ready() const noexcept;
   bool matches(const waiter& w, protocol::signal_type t) const noexcept;
 
   protocol::trace_id trace_;
