@@ -111,9 +111,11 @@ class pg_connection final : public registry::storage::transactional {
     conn_->prepare("catalog_touch",
                    "UPDATE catalog_instances SET last_seen_us=$1, active=TRUE, "
                    "inactive_since_us=NULL WHERE instance_id=$2");
-    // A batch may carry several heartbeats of one instance: the latest wins.
+    // A batch may carry several heartbeats of one instance: the latest wins. They run at
+    // commit, after the batch's other writes: GREATEST keeps a later upsert's last_seen.
     conn_->prepare("catalog_beats",
-                   "UPDATE catalog_instances c SET last_seen_us = b.ts FROM "
+                   "UPDATE catalog_instances c SET last_seen_us = GREATEST(c.last_seen_us, b.ts) "
+                   "FROM "
                    "(SELECT id, max(ts) AS ts FROM unnest($1::text[], $2::bigint[]) AS u(id, ts) "
                    "GROUP BY id) b WHERE c.instance_id = b.id");
     conn_->prepare("catalog_deactivate",

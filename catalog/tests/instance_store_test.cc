@@ -155,6 +155,26 @@ TEST_P(instance_store_conformance, many_writers_at_once_all_commit_and_load_sees
   EXPECT_EQ(store_->load_all().value().size(), static_cast<std::size_t>(threads * per_thread));
 }
 
+// Ids come from the URL path: PostgreSQL sends a batch's heartbeats as one array literal,
+// so quotes, backslashes, commas, braces, NULL-looking words and UTF-8 must survive it.
+TEST_P(instance_store_conformance, heartbeats_of_ids_with_array_syntax_characters_land) {
+  const std::vector<std::string> ids{R"(q"uote)", R"(back\slash)", "com,ma",    "{brace}",
+                                     "NULL",      "sp ace",        "caf\u00e9", ""};
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    ASSERT_TRUE(store_->upsert(sample(ids[i], static_cast<std::int64_t>(i) + 1))) << ids[i];
+  }
+  auto later = wall_time(std::chrono::seconds(1'700'002'000));
+  std::vector<instance_write> beats;
+  for (const auto& id : ids) beats.push_back(instance_write::heartbeat(id, later));
+  ASSERT_TRUE(store_->write(std::move(beats)));
+  auto all = store_->load_all().value();
+  ASSERT_EQ(all.size(), ids.size());
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    EXPECT_EQ(all[i].instance_id, ids[i]);
+    EXPECT_EQ(all[i].last_seen, later) << ids[i];
+  }
+}
+
 TEST_P(instance_store_conformance, erase_removes_for_good) {
   ASSERT_TRUE(store_->upsert(sample("a", 1)));
   ASSERT_TRUE(store_->upsert(sample("b", 2)));
