@@ -4,7 +4,8 @@
 #
 #   bench/catalog_wrk.sh [DURATION]        default 5s (the issue's runs used 10s)
 #   env: NEUROMESH_BIN (default build/release/apps/neuromesh/neuromesh)
-#        WRK_THREADS=2 WRK_CONNS=32 STORE=sqlite (sqlite|memory) SERVER_THREADS=0
+#        WRK_THREADS=2 WRK_CONNS=32 STORE=sqlite (sqlite|memory|postgres) SERVER_THREADS=0
+#        (postgres: the catalog_instances table of NEUROMESH_PG_DSN, e.g. from scripts/services)
 #
 # Seeds 1,000 instances x 5 tools (50 distinct names, so GET /tools groups 100 hosts per
 # tool), then runs wrk --latency on GET /tools, GET /instances, GET /health and heartbeat
@@ -32,7 +33,10 @@ trap cleanup EXIT
 case $store_kind in
   sqlite) store="sqlite:$work/catalog.db" ;;
   memory) store="memory:" ;;
-  *) echo "catalog_wrk: STORE must be sqlite or memory" >&2; exit 2 ;;
+  postgres)
+    [[ -n ${NEUROMESH_PG_DSN:-} ]] || { echo "catalog_wrk: STORE=postgres needs NEUROMESH_PG_DSN" >&2; exit 2; }
+    store=$NEUROMESH_PG_DSN ;;
+  *) echo "catalog_wrk: STORE must be sqlite, memory or postgres" >&2; exit 2 ;;
 esac
 
 "$bin" registry serve --port 0 --store "$store" --rate-limit-scale 0 --purge-interval 3600 \
@@ -121,6 +125,15 @@ line "GET /instances" 67 "67" $(run instances "$url/instances")
 line "GET /health" 8860 "8,860" $(run health "$url/health")
 # shellcheck disable=SC2046
 line "POST heartbeat" 3870 "3,870" $(run heartbeat -s "$work/heartbeat.lua" "$url")
+# GET /tools while a heartbeat storm runs on other connections (reads must keep >= 90% of
+# their solo rate: the HTTP threads never wait on the store).
+wrk -t1 -c"$conns" -d"$duration" -s "$work/heartbeat.lua" "$url" >"$work/storm.txt" &
+storm=$!
+# shellcheck disable=SC2046
+line "GET /tools (storm)" 99 "99 (p99 507 ms)" $(run tools_storm -t1 "$url/tools")
+wait "$storm"
+printf '%-22s %12s   (heartbeats/s beside it)\n' "  heartbeat storm" \
+  "$(awk '/^Requests\/sec:/ {print $2}' "$work/storm.txt")"
 echo
 echo "targets: GET /tools >= 2,000 req/s, GET /health >= 50,000 req/s, heartbeats >= 25,000/s (durable)"
 echo "server: $(grep -c . "$work/serve.err") log lines; store $(curl -s "$url/metrics" | awk '/^neuromesh_catalog_instances_stored/ {print $2}') instances"

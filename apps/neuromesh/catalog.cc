@@ -1,5 +1,6 @@
 // neuromesh catalog announce  register an instance and its tools, heartbeat, deregister
 // neuromesh catalog tools     list the catalog's tools, or one tool's per-host metadata
+#include "catalog_command.h"
 #include "command.h"
 #include "neuromesh/catalog/catalog_client.h"
 
@@ -19,6 +20,20 @@
 #include <random>
 #include <sstream>
 #include <thread>
+
+namespace neuromesh::cli {
+
+CLI::App& catalog_command(CLI::App& root) {
+  try {
+    return *root.get_subcommand("catalog");
+  } catch (const CLI::OptionNotFound&) {
+    auto* cmd = root.add_subcommand("catalog", "Serve, announce to, or query an HTTP tool catalog");
+    cmd->require_subcommand(1);
+    return *cmd;
+  }
+}
+
+}  // namespace neuromesh::cli
 
 namespace {
 
@@ -328,8 +343,7 @@ void run_tools(const tools_options& o) {
 }
 
 void add_catalog(CLI::App& root) {
-  auto* cmd = root.add_subcommand("catalog", "Announce to, or query, an HTTP tool catalog");
-  cmd->require_subcommand(1);
+  auto* cmd = &cli::catalog_command(root);
 
   auto a = std::make_shared<announce_options>();
   auto* announce = cmd->add_subcommand(

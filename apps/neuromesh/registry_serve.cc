@@ -1,6 +1,9 @@
-// neuromesh registry serve: the runspec-registry compatible HTTP catalog (catalog layer).
-// The top-level `registry` command belongs to registry.cc; this file only adds `serve`
-// to it through registry_command() (either file may register first).
+// neuromesh catalog serve (and its documented older name, neuromesh registry serve): the
+// runspec-registry compatible HTTP catalog (catalog layer). One implementation, the same
+// flags under both names. The top-level `registry` and `catalog` commands belong to
+// registry.cc and catalog.cc; this file only adds `serve` to each (any file may register
+// first).
+#include "catalog_command.h"
 #include "command.h"
 #include "neuromesh/catalog/instance_store.h"
 #include "neuromesh/catalog/neurons.h"
@@ -23,6 +26,7 @@ namespace {
 using namespace neuromesh;
 
 struct serve_options {
+  std::string command;  ///< "catalog serve" or "registry serve", for messages
   std::string host = "127.0.0.1";
   std::uint16_t port = 8765;
   std::string api_key;
@@ -104,7 +108,7 @@ void run_serve(const serve_options& o) {
     auto key = resolve_key(o);
     if (!is_loopback(o.host) && !key) {
       spdlog::warn("!!! ---------------------------------------------------------------- !!!");
-      spdlog::warn("!!! registry serve binds {} WITHOUT an API key: anyone who can reach  !!!",
+      spdlog::warn("!!! {} binds {} WITHOUT an API key: anyone who can reach  !!!", o.command,
                    o.host);
       spdlog::warn("!!! it can register, overwrite or deregister instances. Set          !!!");
       spdlog::warn("!!! --api-key-file or NEUROMESH_REGISTRY_API_KEY.                    !!!");
@@ -153,23 +157,23 @@ void run_serve(const serve_options& o) {
     }
     if (!o.ssl_client_ca.empty()) srv.tls_client_ca_file = o.ssl_client_ca;
     catalog::server server(service, srv);
-    spdlog::info("registry serve: {}://{}:{} store={} writes={} purge every {}s",
+    spdlog::info("{}: {}://{}:{} store={} writes={} purge every {}s", o.command,
                  server.tls() ? "https" : "http", o.host, server.port(), url_text,
                  key ? "API key" : "open", o.purge_interval);
     // Scripts and tests read the bound port from this line (useful with --port 0).
     std::cout << "listening " << (server.tls() ? "https" : "http") << "://" << o.host << ":"
               << server.port() << std::endl;
     server.run();
-    spdlog::info("registry serve: stopped");
+    spdlog::info("{}: stopped", o.command);
   } catch (const std::exception& e) {
-    std::cerr << "neuromesh registry serve: " << e.what() << "\n";
+    std::cerr << "neuromesh " << o.command << ": " << e.what() << "\n";
     cli::set_exit_code(1);
   }
 }
 
-void add_registry_serve(CLI::App& root) {
-  auto& parent = cli::registry_command(root);
+void add_serve(CLI::App& parent, std::string command) {
   auto o = std::make_shared<serve_options>();
+  o->command = std::move(command);
   auto* cmd = parent.add_subcommand(
       "serve", "Serve the runspec-registry compatible HTTP catalog of instances and tools");
   cmd->add_option("--host", o->host, "Bind address")->capture_default_str();
@@ -200,6 +204,11 @@ void add_registry_serve(CLI::App& root) {
   cmd->callback([o] { run_serve(*o); });
 }
 
-const neuromesh::cli::registrar reg{"registry serve", 41, add_registry_serve};
+void add_both_serves(CLI::App& root) {
+  add_serve(cli::catalog_command(root), "catalog serve");
+  add_serve(cli::registry_command(root), "registry serve");
+}
+
+const neuromesh::cli::registrar reg{"catalog serve, registry serve", 41, add_both_serves};
 
 }  // namespace

@@ -179,6 +179,12 @@ catalog_client::catalog_client(client_options options) : impl_(std::make_unique<
       ctx->set_default_verify_paths();
     }
     ctx->set_verify_mode(ssl::verify_peer);
+    if (impl_->options.cert_file) {
+      // mTLS: the certificate (chain) and key this client proves itself with.
+      ctx->use_certificate_chain_file(*impl_->options.cert_file);
+      ctx->use_private_key_file(impl_->options.key_file.value_or(*impl_->options.cert_file),
+                                ssl::context::pem);
+    }
     impl_->tls = std::move(ctx);
   }
 }

@@ -7,6 +7,35 @@ const std::string& response::text() const {
   return body ? *body : empty;
 }
 
+void deferred_response::on_done(std::function<void(response)> fn) {
+  std::unique_lock lock(mu_);
+  if (!ready_) {
+    fn_ = std::move(fn);
+    return;
+  }
+  auto r = *ready_;
+  lock.unlock();
+  fn(std::move(r));
+}
+
+void deferred_response::complete(response r) {
+  std::function<void(response)> fn;
+  {
+    std::lock_guard lock(mu_);
+    if (ready_) return;
+    ready_ = std::make_shared<response>(r);
+    fn = std::move(fn_);
+  }
+  cv_.notify_all();
+  if (fn) fn(std::move(r));
+}
+
+response deferred_response::wait() {
+  std::unique_lock lock(mu_);
+  cv_.wait(lock, [this] { return ready_ != nullptr; });
+  return *ready_;
+}
+
 void pending_write::on_done(std::function<void(bool)> fn) {
   std::unique_lock lock(mu_);
   if (!settled_) {

@@ -6,6 +6,8 @@
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
+#include <atomic>
+#include <functional>
 #include <stdexcept>
 
 namespace neuromesh::catalog::detail {
@@ -28,9 +30,20 @@ void instance_table::bump_locked(bool membership) {
   if (membership) membership_gen_.fetch_add(1, std::memory_order_release);
 }
 
-write_outcome instance_table::register_instance(const std::string& id, registration fields,
-                                                wall_time now) {
+std::shared_ptr<pending_write> instance_table::submit_locked(instance_write w) {
+  auto pending = std::make_shared<pending_write>();
+  store_->submit(std::move(w), [pending](bool ok) { pending->complete(ok); });
+  return pending;
+}
+
+write_result instance_table::register_instance(const std::string& id, registration fields,
+                                               wall_time now) {
   std::unique_lock lock(mu_);
+  return register_locked(id, std::move(fields), now);
+}
+
+write_result instance_table::register_locked(const std::string& id, registration fields,
+                                             wall_time now) {
   auto it = records_.find(id);
   instance_record next;
   next.instance_id = id;
@@ -47,23 +60,19 @@ write_outcome instance_table::register_instance(const std::string& id, registrat
     // resurrect the instance (§14: deregistration beats older generations).
     if (fields.generation && old.deregistered_generation &&
         *fields.generation <= *old.deregistered_generation) {
-      return write_outcome::deregistered;
+      return {write_outcome::deregistered, nullptr};
     }
     next.seq = old.seq;  // a dict overwrite keeps its position, as in the reference
     next.generation = fields.generation.value_or(old.generation + 1);
     next.deregistered_generation = old.deregistered_generation;
   } else {
-    next.seq = next_seq_;
+    next.seq = next_seq_++;
     next.generation = fields.generation.value_or(1);
   }
-  if (!store_->upsert(next)) {
-    metrics_.count_store_failure();
-    return write_outcome::store_failed;
-  }
-  if (it == records_.end()) ++next_seq_;
+  auto pending = submit_locked(instance_write::upsert(next));
   records_.insert_or_assign(id, std::move(next));
   bump_locked(true);
-  return write_outcome::ok;
+  return {write_outcome::ok, std::move(pending)};
 }
 
 heartbeat_outcome instance_table::heartbeat(const std::string& id,
@@ -74,111 +83,98 @@ heartbeat_outcome instance_table::heartbeat(const std::string& id,
   if (it == records_.end()) {
     if (!fields)
       return {write_outcome::ok, true, nullptr};  // the reference: refresh, nothing created
-    lock.unlock();
     if (generation && !fields->generation) fields->generation = generation;
     bool has_tools = fields->tools && !fields->tools->empty();
-    auto outcome = register_instance(id, std::move(*fields), now);
-    return {outcome, !has_tools, nullptr};
+    auto r = register_locked(id, std::move(*fields), now);
+    return {r.outcome, !has_tools, std::move(r.pending)};
   }
   auto& rec = it->second;
   if (generation && rec.deregistered_generation && *generation <= *rec.deregistered_generation) {
     return {write_outcome::deregistered, false, nullptr};
   }
   bool was_live = rec.live_at(now);
-  // Queued under mu_, so the store applies heartbeats in the order the mirror saw them.
-  auto pending = std::make_shared<pending_write>();
-  if (rec.active && !rec.inactive_since) {
-    store_->touch_async(id, now, [pending](bool ok) { pending->complete(ok); });
-  } else {
-    pending->complete(store_->touch(id, now).has_value());  // reactivation: the whole row
-  }
-  if (pending->settled() && !pending->ok()) {
-    metrics_.count_store_failure();
-    return {write_outcome::store_failed, false, nullptr};
-  }
-  // A batched write is applied to the mirror now; if its commit fails the client gets 503
-  // and the mirror is at most one heartbeat ahead of the store until the next one.
+  // The hot path (an active instance) writes only last_seen into the narrow heartbeat
+  // table; a reactivation rewrites the row's state too.
+  auto pending =
+      submit_locked(rec.active && !rec.inactive_since ? instance_write::heartbeat(id, now)
+                                                      : instance_write::touch(id, now));
   rec.last_seen = now;
   rec.active = true;
   rec.inactive_since.reset();
   bump_locked(!was_live);
-  return {write_outcome::ok, rec.tools.empty(), pending->settled() ? nullptr : pending};
+  return {write_outcome::ok, rec.tools.empty(), std::move(pending)};
 }
 
-write_outcome instance_table::set_tools(const std::string& id, boost::json::array tools,
-                                        wall_time /*now*/) {
+write_result instance_table::set_tools(const std::string& id, boost::json::array tools,
+                                       wall_time /*now*/) {
   std::unique_lock lock(mu_);
   auto it = records_.find(id);
-  if (it == records_.end()) return write_outcome::not_found;
-  instance_record next = it->second;
-  next.tools = std::move(tools);
-  if (!store_->upsert(next)) {
-    metrics_.count_store_failure();
-    return write_outcome::store_failed;
-  }
-  it->second = std::move(next);
+  if (it == records_.end()) return {write_outcome::not_found, nullptr};
+  it->second.tools = std::move(tools);
+  auto pending = submit_locked(instance_write::upsert(it->second));
   bump_locked(true);
-  return write_outcome::ok;
+  return {write_outcome::ok, std::move(pending)};
 }
 
-write_outcome instance_table::deregister(const std::string& id, wall_time now) {
+write_result instance_table::deregister(const std::string& id, wall_time now) {
   std::unique_lock lock(mu_);
   auto it = records_.find(id);
-  if (it == records_.end()) return write_outcome::ok;
-  instance_record next = it->second;
-  next.active = false;
-  next.deregistered_generation = next.generation;
-  if (!next.inactive_since) next.inactive_since = now;
+  if (it == records_.end()) return {write_outcome::ok, nullptr};
+  auto& rec = it->second;
+  rec.active = false;
+  rec.deregistered_generation = rec.generation;
+  if (!rec.inactive_since) rec.inactive_since = now;
   // upsert, not deactivate: the deregistered generation must persist too.
-  if (!store_->upsert(next)) {
-    metrics_.count_store_failure();
-    return write_outcome::store_failed;
-  }
-  it->second = std::move(next);
+  auto pending = submit_locked(instance_write::upsert(rec));
   bump_locked(true);
-  return write_outcome::ok;
+  return {write_outcome::ok, std::move(pending)};
 }
 
-sweep_result instance_table::sweep(wall_time now, std::chrono::milliseconds retention) {
+namespace {
+
+// Settles `all` once every one of n writes settled: ok when all committed.
+std::function<void(bool)> joined(std::shared_ptr<pending_write> all, std::size_t n) {
+  struct state {
+    std::atomic<std::size_t> left;
+    std::atomic<bool> ok{true};
+  };
+  auto st = std::make_shared<state>();
+  st->left = n;
+  return [all = std::move(all), st](bool ok) {
+    if (!ok) st->ok = false;
+    if (st->left.fetch_sub(1) == 1) all->complete(st->ok.load());
+  };
+}
+
+}  // namespace
+
+sweep_outcome instance_table::sweep(wall_time now, std::chrono::milliseconds retention) {
   std::unique_lock lock(mu_);
-  sweep_result result;
-  std::vector<instance_record> stale;
+  sweep_outcome out;
+  std::vector<instance_write> writes;
   std::vector<std::string> expired;
   for (auto& [id, r] : records_) {
     if (r.active && !r.live_at(now)) {
-      instance_record copy = r;
-      copy.active = false;
-      copy.inactive_since = now;
-      stale.push_back(std::move(copy));
+      r.active = false;
+      r.inactive_since = now;
+      writes.push_back(instance_write::deactivate(id, now));
+      ++out.counts.marked_inactive;
     } else if (!r.active) {
       auto since = r.inactive_since.value_or(r.last_seen);
       if (now - since > retention) expired.push_back(id);
     }
   }
-  if (!stale.empty()) {
-    if (store_->deactivate(stale)) {
-      for (auto& s : stale) {
-        auto& r = records_.at(s.instance_id);
-        r.active = false;
-        r.inactive_since = now;
-      }
-      result.marked_inactive = stale.size();
-    } else {
-      result.store_ok = false;
-      metrics_.count_store_failure();
-    }
+  for (auto& id : expired) {
+    records_.erase(id);
+    writes.push_back(instance_write::erase(std::move(id)));
+    ++out.counts.garbage_collected;
   }
-  if (!expired.empty()) {
-    if (store_->erase(expired)) {
-      for (const auto& id : expired) records_.erase(id);
-      result.garbage_collected = expired.size();
-    } else {
-      result.store_ok = false;
-      metrics_.count_store_failure();
-    }
-  }
-  if (result.marked_inactive || result.garbage_collected) bump_locked(true);
-  return result;
+  if (writes.empty()) return out;
+  out.pending = std::make_shared<pending_write>();
+  auto done = joined(out.pending, writes.size());
+  for (auto& w : writes) store_->submit(std::move(w), done);
+  bump_locked(true);
+  return out;
 }
 
 std::vector<const instance_record*> instance_table::select_locked(bool active_only, wall_time now,

@@ -1,12 +1,18 @@
 #pragma once
-// The working set of instances: an in-memory mirror of the store, written through before
-// any change is acknowledged, and the cached read views. Views are rebuilt only when the
-// data changes (a generation counter) or when a listed instance turns stale (read-time
-// staleness), never per request.
+// The working set of instances: an in-memory mirror of the store, and the cached read
+// views. A write changes the mirror and queues its store write (instance_store::submit)
+// under the lock, then returns a pending_write the response waits for: the client is
+// acknowledged only after the write committed, and no thread here ever waits on the
+// database. Views are rebuilt only when the data changes (a generation counter) or when a
+// listed instance turns stale (read-time staleness), never per request.
 //
-// Thread-safety: a shared_mutex guards the records (writers hold it exclusively while
-// they write through to the store); a second mutex guards the cache slots. Lock order:
-// mu_ before views_mu_; the store's own lock is taken under mu_.
+// The mirror runs ahead of the store by the writes in flight: reads show a change as soon
+// as it is queued. A write whose commit fails is answered 503 and stays in the mirror (the
+// client retries; a restart reloads what the store holds).
+//
+// Thread-safety: a shared_mutex guards the records (writers hold it exclusively only to
+// change the mirror and queue the write, never across store I/O); a second mutex guards
+// the cache slots. Lock order: mu_ before views_mu_ and before the store's queue lock.
 
 #include "neuromesh/catalog/http_message.h"
 #include "neuromesh/catalog/instance.h"
@@ -38,10 +44,22 @@ struct registration {
 
 enum class write_outcome { ok, not_found, deregistered, store_failed };
 
+/// A write's outcome; when ok, pending settles once the store committed it.
+struct write_result {
+  write_outcome outcome = write_outcome::ok;
+  std::shared_ptr<pending_write> pending;  ///< null when nothing was written
+};
+
 struct heartbeat_outcome {
   write_outcome outcome = write_outcome::ok;
   bool refresh = false;
   std::shared_ptr<pending_write> pending;  ///< not yet durable: the ack waits for it
+};
+
+/// A sweep's counts (known at once) and its writes (settled later).
+struct sweep_outcome {
+  sweep_result counts;
+  std::shared_ptr<pending_write> pending;  ///< null when the sweep wrote nothing
 };
 
 /// One (host, name) row of GET /hosts.
@@ -63,13 +81,13 @@ class instance_table {
  public:
   instance_table(std::unique_ptr<instance_store> store, metrics& counters);
 
-  write_outcome register_instance(const std::string& id, registration fields, wall_time now);
+  write_result register_instance(const std::string& id, registration fields, wall_time now);
   heartbeat_outcome heartbeat(const std::string& id, std::optional<registration> fields,
                               std::optional<std::int64_t> generation, wall_time now);
-  write_outcome set_tools(const std::string& id, boost::json::array tools, wall_time now);
+  write_result set_tools(const std::string& id, boost::json::array tools, wall_time now);
   /// Unknown ids are a no-op (200 as in the reference).
-  write_outcome deregister(const std::string& id, wall_time now);
-  sweep_result sweep(wall_time now, std::chrono::milliseconds retention);
+  write_result deregister(const std::string& id, wall_time now);
+  sweep_outcome sweep(wall_time now, std::chrono::milliseconds retention);
 
   std::shared_ptr<const std::string> instances_body(bool active_only, wall_time now);
   std::optional<std::string> instance_body(const std::string& id, wall_time now) const;
@@ -95,6 +113,10 @@ class instance_table {
   std::vector<const instance_record*> select_locked(bool active_only, wall_time now,
                                                     wall_time& earliest_expiry) const;
   void bump_locked(bool membership);
+  /// Queues w (under mu_, so the store applies writes in mirror order) and returns the
+  /// pending write its commit settles.
+  std::shared_ptr<pending_write> submit_locked(instance_write w);
+  write_result register_locked(const std::string& id, registration fields, wall_time now);
 
   std::unique_ptr<instance_store> store_;
   metrics& metrics_;

@@ -29,6 +29,18 @@ response outcome_response(write_outcome o, unsigned success_status) {
   return error_response(errc::store_failed);
 }
 
+// The response to a write: sent once the write committed (else 503). A write that settled
+// already (the memory store) is answered at once.
+response written(write_result w, unsigned success_status) {
+  auto r = outcome_response(w.outcome, success_status);
+  if (w.outcome != write_outcome::ok || !w.pending) return r;
+  if (w.pending->settled()) {
+    return w.pending->ok() ? r : outcome_response(write_outcome::store_failed, success_status);
+  }
+  r.pending = std::move(w.pending);
+  return r;
+}
+
 }  // namespace
 
 std::variant<bool, response> active_param(const parsed_target& t, bool fallback) {
@@ -45,9 +57,10 @@ response register_instance(route_env& env, const request& req) {
   if (auto* errors = std::get_if<std::vector<field_error>>(&decoded)) {
     return validation_response(*errors);
   }
+  if (auto limited = env.admit()) return std::move(*limited);
   auto& body = std::get<register_body>(decoded);
-  return outcome_response(
-      env.table.register_instance(body.instance_id, std::move(body.fields), env.now), 201);
+  return written(env.table.register_instance(body.instance_id, std::move(body.fields), env.now),
+                 201);
 }
 
 response heartbeat(route_env& env, const std::string& id, const request& req) {
@@ -57,9 +70,14 @@ response heartbeat(route_env& env, const std::string& id, const request& req) {
   if (auto* errors = std::get_if<std::vector<field_error>>(&decoded)) {
     return validation_response(*errors);
   }
+  if (auto limited = env.admit()) return std::move(*limited);
   auto& body = std::get<heartbeat_body>(decoded);
   auto result = env.table.heartbeat(id, std::move(body.fields), body.generation, env.now);
   if (result.outcome != write_outcome::ok) return outcome_response(result.outcome, 200);
+  if (result.pending && result.pending->settled()) {
+    if (!result.pending->ok()) return outcome_response(write_outcome::store_failed, 200);
+    result.pending.reset();
+  }
   auto r = json_response(200, result.refresh ? refresh : ack);
   r.pending = std::move(result.pending);
   return r;
@@ -70,12 +88,14 @@ response update_tools(route_env& env, const std::string& id, const request& req)
   if (auto* errors = std::get_if<std::vector<field_error>>(&decoded)) {
     return validation_response(*errors);
   }
+  if (auto limited = env.admit()) return std::move(*limited);
   auto& body = std::get<tools_body>(decoded);
-  return outcome_response(env.table.set_tools(id, std::move(body.tools), env.now), 200);
+  return written(env.table.set_tools(id, std::move(body.tools), env.now), 200);
 }
 
 response deregister(route_env& env, const std::string& id) {
-  return outcome_response(env.table.deregister(id, env.now), 200);
+  if (auto limited = env.admit()) return std::move(*limited);
+  return written(env.table.deregister(id, env.now), 200);
 }
 
 response list_instances(route_env& env, const parsed_target& t) {

@@ -1,4 +1,5 @@
 // The memory backend: keeps records for the life of the process (tests, --store memory:).
+// A write is "committed" as soon as it is applied, so submit() completes at once.
 #include "neuromesh/catalog/instance_store.h"
 
 #include <algorithm>
@@ -17,38 +18,46 @@ class memory_store final : public instance_store {
     std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.seq < b.seq; });
     return out;
   }
-  boost::system::result<void> upsert(const instance_record& record) override {
-    std::lock_guard lock(mu_);
-    records_.insert_or_assign(record.instance_id, record);
-    return {};
-  }
-  boost::system::result<void> touch(const std::string& id, wall_time last_seen) override {
-    std::lock_guard lock(mu_);
-    if (auto it = records_.find(id); it != records_.end()) {
-      it->second.last_seen = last_seen;
-      it->second.active = true;
-      it->second.inactive_since.reset();
+
+  void submit(instance_write w, std::function<void(bool)> done) override {
+    {
+      std::lock_guard lock(mu_);
+      apply(w);
     }
-    return {};
+    if (done) done(true);
   }
-  boost::system::result<void> deactivate(std::span<const instance_record> records) override {
-    std::lock_guard lock(mu_);
-    for (const auto& r : records) {
-      if (auto it = records_.find(r.instance_id); it != records_.end()) {
-        it->second.active = false;
-        it->second.inactive_since = r.inactive_since;
-      }
-    }
-    return {};
-  }
-  boost::system::result<void> erase(std::span<const std::string> ids) override {
-    std::lock_guard lock(mu_);
-    for (const auto& id : ids) records_.erase(id);
-    return {};
-  }
+
   std::string describe() const override { return "memory"; }
 
  private:
+  void apply(instance_write& w) {
+    using kind = instance_write::kind;
+    if (w.op == kind::upsert) {
+      records_.insert_or_assign(w.record->instance_id, std::move(*w.record));
+      return;
+    }
+    auto it = records_.find(w.instance_id);
+    if (it == records_.end()) return;
+    auto& r = it->second;
+    switch (w.op) {
+      case kind::heartbeat:
+      case kind::touch:
+        r.last_seen = w.at;
+        r.active = true;
+        r.inactive_since.reset();
+        break;
+      case kind::deactivate:
+        r.active = false;
+        r.inactive_since = w.at;
+        break;
+      case kind::erase:
+        records_.erase(it);
+        break;
+      case kind::upsert:
+        break;
+    }
+  }
+
   std::mutex mu_;
   std::map<std::string, instance_record> records_;
 };

@@ -1,15 +1,19 @@
-// The PostgreSQL backend (libpqxx 6): one connection, prepared statements, one
-// transaction per write (committed before the write is acknowledged). Reconnects once
-// when the connection has dropped.
+// The PostgreSQL backend (libpqxx 6) on the storage core's group writer: one writer
+// connection with prepared statements; every batch of queued writes is one transaction
+// (committed before any of them is acknowledged), and a batch's heartbeats are one
+// statement. Reads never reach PostgreSQL after load_all() (the catalog serves them from
+// memory). Reconnects when the connection has dropped.
 #include "neuromesh/catalog/errc.h"
 #include "neuromesh/catalog/instance_store.h"
+#include "neuromesh/registry/storage/group_writer.h"
 #include "store_codec.h"
 
 #include <climits>
 #include <pqxx/pqxx>
 #include <spdlog/spdlog.h>
 
-#include <mutex>
+#include <future>
+#include <string_view>
 
 namespace neuromesh::catalog {
 namespace {
@@ -17,86 +21,77 @@ namespace {
 // libpqxx 6 has no portable way to bind a NULL; this sentinel becomes NULL in SQL.
 constexpr std::int64_t null_int = INT64_MIN;
 
-class postgres_store final : public instance_store {
+// libpqxx 6 has no array binding: a text[] / bigint[] literal built by hand ("{...}",
+// elements double-quoted with \ and " escaped).
+void append_array_text(std::string& out, std::string_view v) {
+  out += out.empty() ? "{\"" : ",\"";
+  for (char c : v) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  out += '"';
+}
+
+// The writer's connection and transaction. Heartbeats are staged by apply() and written by
+// commit() in one statement (unnest of two arrays): one round trip for a whole batch.
+class pg_connection final : public registry::storage::transactional {
  public:
-  explicit postgres_store(std::string dsn) : dsn_(std::move(dsn)) {
-    connect();
-    pqxx::work w(*conn_);
-    w.exec(
-        "CREATE TABLE IF NOT EXISTS neuromesh_schema(component TEXT PRIMARY KEY, "
-        "version INTEGER NOT NULL)");
-    w.exec(
-        "CREATE TABLE IF NOT EXISTS catalog_instances("
-        "instance_id TEXT PRIMARY KEY, seq BIGINT NOT NULL, name TEXT NOT NULL, "
-        "version TEXT NOT NULL, host TEXT NOT NULL, active BOOLEAN NOT NULL, "
-        "last_seen_us BIGINT NOT NULL, tools TEXT NOT NULL, "
-        "heartbeat_interval_ms BIGINT NOT NULL, generation BIGINT NOT NULL, "
-        "deregistered_generation BIGINT, inactive_since_us BIGINT)");
-    w.exec(
-        "INSERT INTO neuromesh_schema(component, version) VALUES ('catalog', 1) "
-        "ON CONFLICT(component) DO NOTHING");
-    w.commit();
-  }
+  explicit pg_connection(std::string dsn) : dsn_(std::move(dsn)) {}
 
-  boost::system::result<std::vector<instance_record>> load_all() override {
-    return run("load", [&](pqxx::work& w) {
-      std::vector<instance_record> out;
-      auto rows = w.exec(
-          "SELECT instance_id, seq, name, version, host, active, last_seen_us, tools, "
-          "heartbeat_interval_ms, generation, deregistered_generation, inactive_since_us "
-          "FROM catalog_instances ORDER BY seq");
-      for (const auto& row : rows) {
-        instance_record r;
-        r.instance_id = row[0].as<std::string>();
-        r.seq = row[1].as<std::int64_t>();
-        r.name = row[2].as<std::string>();
-        r.version = row[3].as<std::string>();
-        r.host = row[4].as<std::string>();
-        r.active = row[5].as<bool>();
-        r.last_seen = detail::from_micros(row[6].as<std::int64_t>());
-        r.tools = detail::tools_from_text(row[7].as<std::string>());
-        r.heartbeat_interval = std::chrono::milliseconds(row[8].as<std::int64_t>());
-        r.generation = row[9].as<std::int64_t>();
-        if (!row[10].is_null()) r.deregistered_generation = row[10].as<std::int64_t>();
-        if (!row[11].is_null()) r.inactive_since = detail::from_micros(row[11].as<std::int64_t>());
-        out.push_back(std::move(r));
+  bool begin() override {
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      try {
+        if (!conn_ || !conn_->is_open()) connect();
+        work_ = std::make_unique<pqxx::work>(*conn_);
+        return true;
+      } catch (const pqxx::broken_connection& e) {
+        spdlog::warn("catalog store postgres: lost the connection ({}); reconnecting", e.what());
+        conn_.reset();
+      } catch (const std::exception& e) {
+        spdlog::error("catalog store postgres: begin failed: {}", e.what());
+        return false;
       }
-      return out;
-    });
+    }
+    return false;
   }
 
-  boost::system::result<void> upsert(const instance_record& r) override {
-    return run_void("upsert", [&](pqxx::work& w) {
-      w.exec_prepared("catalog_upsert", r.instance_id, r.seq, r.name, r.version, r.host, r.active,
-                      detail::to_micros(r.last_seen), detail::tools_text(r),
-                      static_cast<std::int64_t>(r.heartbeat_interval.count()), r.generation,
-                      r.deregistered_generation.value_or(null_int),
-                      r.inactive_since ? detail::to_micros(*r.inactive_since) : null_int);
-    });
-  }
-
-  boost::system::result<void> touch(const std::string& id, wall_time last_seen) override {
-    return run_void("touch", [&](pqxx::work& w) {
-      w.exec_prepared("catalog_touch", detail::to_micros(last_seen), id);
-    });
-  }
-
-  boost::system::result<void> deactivate(std::span<const instance_record> records) override {
-    return run_void("deactivate", [&](pqxx::work& w) {
-      for (const auto& r : records) {
-        w.exec_prepared("catalog_deactivate",
-                        detail::to_micros(r.inactive_since.value_or(r.last_seen)), r.instance_id);
+  bool commit() override {
+    try {
+      if (!beat_ids_.empty()) {
+        beat_ids_ += '}';
+        beat_times_ += '}';
+        work_->exec_prepared("catalog_beats", beat_ids_, beat_times_);
+        beat_ids_.clear();
+        beat_times_.clear();
       }
-    });
+      work_->commit();
+      work_.reset();
+      return true;
+    } catch (const std::exception& e) {
+      spdlog::error("catalog store postgres: commit failed: {}", e.what());
+      if (dynamic_cast<const pqxx::broken_connection*>(&e) != nullptr) conn_.reset();
+      return false;
+    }
   }
 
-  boost::system::result<void> erase(std::span<const std::string> ids) override {
-    return run_void("erase", [&](pqxx::work& w) {
-      for (const auto& id : ids) w.exec_prepared("catalog_erase", id);
-    });
+  void rollback() noexcept override {
+    beat_ids_.clear();
+    beat_times_.clear();
+    try {
+      if (work_) work_->abort();
+    } catch (...) {
+      conn_.reset();  // a connection that cannot roll back is not reused
+    }
+    work_.reset();
   }
 
-  std::string describe() const override { return "postgres"; }
+  pqxx::work& work() { return *work_; }
+
+  void stage_heartbeat(const std::string& id, std::int64_t last_seen_us) {
+    append_array_text(beat_ids_, id);
+    beat_times_ += beat_times_.empty() ? "{" : ",";
+    beat_times_ += std::to_string(last_seen_us);
+  }
 
  private:
   void connect() {
@@ -116,48 +111,132 @@ class postgres_store final : public instance_store {
     conn_->prepare("catalog_touch",
                    "UPDATE catalog_instances SET last_seen_us=$1, active=TRUE, "
                    "inactive_since_us=NULL WHERE instance_id=$2");
+    // A batch may carry several heartbeats of one instance: the latest wins. They run at
+    // commit, after the batch's other writes: GREATEST keeps a later upsert's last_seen.
+    conn_->prepare("catalog_beats",
+                   "UPDATE catalog_instances c SET last_seen_us = GREATEST(c.last_seen_us, b.ts) "
+                   "FROM "
+                   "(SELECT id, max(ts) AS ts FROM unnest($1::text[], $2::bigint[]) AS u(id, ts) "
+                   "GROUP BY id) b WHERE c.instance_id = b.id");
     conn_->prepare("catalog_deactivate",
                    "UPDATE catalog_instances SET active=FALSE, inactive_since_us=$1 "
                    "WHERE instance_id=$2");
     conn_->prepare("catalog_erase", "DELETE FROM catalog_instances WHERE instance_id=$1");
   }
 
-  template <class F>
-  auto run(const char* what, F body)
-      -> boost::system::result<decltype(body(std::declval<pqxx::work&>()))> {
-    std::lock_guard lock(mu_);
-    for (int attempt = 0; attempt < 2; ++attempt) {
-      try {
-        if (!conn_ || !conn_->is_open()) connect();
-        pqxx::work w(*conn_);
-        auto out = body(w);
-        w.commit();
-        return out;
-      } catch (const pqxx::broken_connection& e) {
-        spdlog::warn("catalog store postgres: {} lost the connection ({}); reconnecting", what,
-                     e.what());
-        conn_.reset();
-      } catch (const std::exception& e) {
-        spdlog::error("catalog store postgres: {} failed: {}", what, e.what());
-        return errc::store_failed;
-      }
-    }
-    return errc::store_failed;
-  }
-
-  template <class F>
-  boost::system::result<void> run_void(const char* what, F body) {
-    auto r = run(what, [&](pqxx::work& w) {
-      body(w);
-      return true;
-    });
-    if (!r) return r.error();
-    return {};
-  }
-
   std::string dsn_;
-  std::mutex mu_;
   std::unique_ptr<pqxx::connection> conn_;
+  std::unique_ptr<pqxx::work> work_;
+  std::string beat_ids_, beat_times_;
+};
+
+class postgres_store final : public instance_store {
+ public:
+  explicit postgres_store(std::string dsn) : db_(dsn) {
+    {
+      pqxx::connection c(dsn);
+      pqxx::work w(c);
+      // Simultaneous first starts must not race on CREATE TABLE.
+      w.exec("SELECT pg_advisory_xact_lock(hashtext('neuromesh_schema'))");
+      w.exec(
+          "CREATE TABLE IF NOT EXISTS neuromesh_schema(component TEXT PRIMARY KEY, "
+          "version INTEGER NOT NULL)");
+      w.exec(
+          "CREATE TABLE IF NOT EXISTS catalog_instances("
+          "instance_id TEXT PRIMARY KEY, seq BIGINT NOT NULL, name TEXT NOT NULL, "
+          "version TEXT NOT NULL, host TEXT NOT NULL, active BOOLEAN NOT NULL, "
+          "last_seen_us BIGINT NOT NULL, tools TEXT NOT NULL, "
+          "heartbeat_interval_ms BIGINT NOT NULL, generation BIGINT NOT NULL, "
+          "deregistered_generation BIGINT, inactive_since_us BIGINT)");
+      w.exec(
+          "INSERT INTO neuromesh_schema(component, version) VALUES ('catalog', 1) "
+          "ON CONFLICT(component) DO NOTHING");
+      w.commit();
+    }
+    writer_ = std::make_unique<registry::storage::group_writer>(db_, "catalog store postgres");
+  }
+
+  ~postgres_store() override { writer_.reset(); }
+
+  boost::system::result<std::vector<instance_record>> load_all() override {
+    auto state = std::make_shared<detail::load_state>();
+    auto result = state->promise.get_future();
+    writer_->submit(
+        [this, state] {
+          state->give(read_all(db_.work()));  // an exception fails the operation
+          return true;
+        },
+        [state](bool ok) {
+          if (!ok) state->give(errc::store_failed);
+        });
+    return result.get();
+  }
+
+  void submit(instance_write w, std::function<void(bool)> done) override {
+    writer_->submit([this, w = std::move(w)] { return apply(w); }, std::move(done));
+  }
+
+  std::string describe() const override { return "postgres"; }
+
+ private:
+  static std::vector<instance_record> read_all(pqxx::work& w) {
+    std::vector<instance_record> out;
+    auto rows = w.exec(
+        "SELECT instance_id, seq, name, version, host, active, last_seen_us, tools, "
+        "heartbeat_interval_ms, generation, deregistered_generation, inactive_since_us "
+        "FROM catalog_instances ORDER BY seq");
+    for (const auto& row : rows) {
+      instance_record r;
+      r.instance_id = row[0].as<std::string>();
+      r.seq = row[1].as<std::int64_t>();
+      r.name = row[2].as<std::string>();
+      r.version = row[3].as<std::string>();
+      r.host = row[4].as<std::string>();
+      r.active = row[5].as<bool>();
+      r.last_seen = detail::from_micros(row[6].as<std::int64_t>());
+      r.tools = detail::tools_from_text(row[7].as<std::string>());
+      r.heartbeat_interval = std::chrono::milliseconds(row[8].as<std::int64_t>());
+      r.generation = row[9].as<std::int64_t>();
+      if (!row[10].is_null()) r.deregistered_generation = row[10].as<std::int64_t>();
+      if (!row[11].is_null()) r.inactive_since = detail::from_micros(row[11].as<std::int64_t>());
+      out.push_back(std::move(r));
+    }
+    return out;
+  }
+
+  // On the writer thread inside its open transaction; an exception fails the batch (the
+  // group writer logs it and replays the batch's writes one by one).
+  bool apply(const instance_write& w) {
+    using kind = instance_write::kind;
+    auto& t = db_.work();
+    switch (w.op) {
+      case kind::upsert: {
+        const auto& r = *w.record;
+        t.exec_prepared("catalog_upsert", r.instance_id, r.seq, r.name, r.version, r.host, r.active,
+                        detail::to_micros(r.last_seen), detail::tools_text(r),
+                        static_cast<std::int64_t>(r.heartbeat_interval.count()), r.generation,
+                        r.deregistered_generation.value_or(null_int),
+                        r.inactive_since ? detail::to_micros(*r.inactive_since) : null_int);
+        return true;
+      }
+      case kind::heartbeat:
+        db_.stage_heartbeat(w.instance_id, detail::to_micros(w.at));
+        return true;
+      case kind::touch:
+        t.exec_prepared("catalog_touch", detail::to_micros(w.at), w.instance_id);
+        return true;
+      case kind::deactivate:
+        t.exec_prepared("catalog_deactivate", detail::to_micros(w.at), w.instance_id);
+        return true;
+      case kind::erase:
+        t.exec_prepared("catalog_erase", w.instance_id);
+        return true;
+    }
+    return false;
+  }
+
+  pg_connection db_;
+  std::unique_ptr<registry::storage::group_writer> writer_;
 };
 
 }  // namespace

@@ -1,7 +1,9 @@
 #pragma once
 // Route handlers, one file per resource (instances.cc, tools.cc, hosts.cc, health.cc,
 // exports.cc), each a plain function from the parsed request to a response. service.cc
-// matches the path, applies rate limits and auth, and calls one of these.
+// matches the path and checks the API key; a write route validates its body, then calls
+// env.admit (the route's rate-limit budget, counted only for requests that got this far,
+// as the reference's limiter does) before it writes.
 //
 // Route table (README.md has it too):
 //   GET    /health                          health.cc
@@ -24,6 +26,8 @@
 #include "neuromesh/catalog/service.h"
 #include "target.h"
 
+#include <functional>
+#include <optional>
 #include <string>
 #include <variant>
 
@@ -33,6 +37,8 @@ struct route_env {
   instance_table& table;
   const service_options& options;
   wall_time now;
+  /// Counts the request against its route's budget: a 429 response when over it.
+  std::function<std::optional<response>()> admit;
 };
 
 response register_instance(route_env& env, const request& req);

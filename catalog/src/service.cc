@@ -3,6 +3,7 @@
 
 #include "errors.h"
 #include "instance_table.h"
+#include "job_thread.h"
 #include "metrics.h"
 #include "rate_limiter.h"
 #include "routes.h"
@@ -13,6 +14,7 @@
 #include <openssl/crypto.h>
 
 #include <cmath>
+#include <future>
 #include <mutex>
 
 namespace neuromesh::catalog {
@@ -45,10 +47,14 @@ struct catalog_service::impl {
   std::mutex neurons_mu;
   neuron_lister neurons;
   service_extension extension;
+  /// Runs the neuron lister (registry store reads) off the I/O threads. Declared last: it
+  /// is joined first, before anything its jobs use is destroyed.
+  std::unique_ptr<detail::job_thread> reader = std::make_unique<detail::job_thread>();
 
   response dispatch(const request& req, detail::route_id& route, wall_time now);
-  std::optional<response> guard_write(const request& req, const detail::parsed_target& t, int limit,
-                                      wall_time now);
+  std::optional<response> check_key(const request& req, wall_time now);
+  std::optional<response> admit(const request& req, const detail::parsed_target& t, int limit,
+                                wall_time now);
   response neurons_route(const detail::parsed_target& t);
 };
 
@@ -71,23 +77,13 @@ response method_not_allowed(std::string_view allow) {
 
 }  // namespace
 
-std::optional<response> catalog_service::impl::guard_write(const request& req,
-                                                           const detail::parsed_target& t,
-                                                           int limit, wall_time now) {
-  const auto& limits = options.limits;
-  if (limits.enabled) {
-    // slowapi keys by peer address per route; a route with the id in its path gives
-    // every instance its own bucket, as the reference's limiter does.
-    auto decision = limiter.hit(req.client + '\n' + t.path, limit, now);
-    if (!decision.allowed) {
-      counters.count_rate_limited();
-      return detail::rate_limited_response(limit, decision.retry_after);
-    }
-  }
+// Failed key checks have their own per-address bucket (the key-guessing throttle, §14) and
+// never touch a route's budget.
+std::optional<response> catalog_service::impl::check_key(const request& req, wall_time now) {
   if (!options.api_key) return std::nullopt;
+  const auto& limits = options.limits;
   std::string failed_key = req.client + "\nauth-failures";
   if (limits.enabled) {
-    // Key guessing is throttled per address across every path (§14).
     auto d = limiter.peek(failed_key, limits.failed_auth_per_minute, now);
     if (!d.allowed) {
       counters.count_rate_limited();
@@ -98,6 +94,20 @@ std::optional<response> catalog_service::impl::guard_write(const request& req,
   counters.count_auth_failure();
   if (limits.enabled) limiter.hit(failed_key, limits.failed_auth_per_minute, now);
   return detail::error_response(errc::invalid_api_key);
+}
+
+// A request that passed the key check and its body's validation counts against its
+// route's budget, as the reference's limiter (which runs inside the endpoint) counts it.
+std::optional<response> catalog_service::impl::admit(const request& req,
+                                                     const detail::parsed_target& t, int limit,
+                                                     wall_time now) {
+  if (!options.limits.enabled) return std::nullopt;
+  // slowapi keys by peer address per route; a route with the id in its path gives every
+  // instance its own bucket, as the reference's limiter does.
+  auto decision = limiter.hit(req.client + '\n' + t.path, limit, now);
+  if (decision.allowed) return std::nullopt;
+  counters.count_rate_limited();
+  return detail::rate_limited_response(limit, decision.retry_after);
 }
 
 response catalog_service::impl::neurons_route(const detail::parsed_target& t) {
@@ -117,10 +127,24 @@ response catalog_service::impl::neurons_route(const detail::parsed_target& t) {
     }
     include_deregistered = *b;
   }
-  std::optional<std::string> body;
-  if (lister) body = lister(t.param("capability"), include_deregistered);
-  if (!body) return detail::error_response(errc::store_failed);
-  return detail::json_response(200, std::move(*body));
+  if (!lister) return detail::error_response(errc::store_failed);
+  // The lister reads the registry store (SQLite may wait out another process's lock):
+  // it runs on the reader thread and the session waits for the deferred response.
+  auto deferred = std::make_shared<deferred_response>();
+  reader->post([lister = std::move(lister), deferred, capability = t.param("capability"),
+                include_deregistered] {
+    std::optional<std::string> body;
+    try {
+      body = lister(capability, include_deregistered);
+    } catch (const std::exception& e) {
+      spdlog::error("catalog /neurons: {}", e.what());
+    }
+    deferred->complete(body ? detail::json_response(200, std::move(*body))
+                            : detail::error_response(errc::store_failed));
+  });
+  response r;
+  r.deferred = std::move(deferred);
+  return r;
 }
 
 namespace {
@@ -182,8 +206,13 @@ response catalog_service::impl::dispatch(const request& req, route_id& route, wa
     return detail::error_response(errc::route_not_found);
   }
   if (!mt.method_ok) return method_not_allowed(mt.allow);
-  detail::route_env env{table, options, now};
+  detail::route_env env{table, options, now, {}};
   const auto& lim = options.limits;
+  auto write_route = [&](int limit) -> std::optional<response> {
+    if (auto denied = check_key(req, now)) return denied;
+    env.admit = [this, &req, &t, limit, now] { return admit(req, t, limit, now); };
+    return std::nullopt;
+  };
   switch (route) {
     case route_id::health:
       return detail::health();
@@ -197,18 +226,18 @@ response catalog_service::impl::dispatch(const request& req, route_id& route, wa
     case route_id::instances_list:
       return detail::list_instances(env, t);
     case route_id::instances_register:
-      if (auto g = guard_write(req, t, lim.register_per_minute, now)) return std::move(*g);
+      if (auto g = write_route(lim.register_per_minute)) return std::move(*g);
       return detail::register_instance(env, req);
     case route_id::instance_get:
       return detail::get_instance(env, seg[1]);
     case route_id::instance_delete:
-      if (auto g = guard_write(req, t, lim.delete_per_minute, now)) return std::move(*g);
+      if (auto g = write_route(lim.delete_per_minute)) return std::move(*g);
       return detail::deregister(env, seg[1]);
     case route_id::heartbeat:
-      if (auto g = guard_write(req, t, lim.heartbeat_per_minute, now)) return std::move(*g);
+      if (auto g = write_route(lim.heartbeat_per_minute)) return std::move(*g);
       return detail::heartbeat(env, seg[1], req);
     case route_id::tools_update:
-      if (auto g = guard_write(req, t, lim.tools_per_minute, now)) return std::move(*g);
+      if (auto g = write_route(lim.tools_per_minute)) return std::move(*g);
       return detail::update_tools(env, seg[1], req);
     case route_id::tools_list:
       return detail::list_tools(env, t);
@@ -261,12 +290,28 @@ response catalog_service::write_failed(const request& head) {
   return r;
 }
 
-sweep_result catalog_service::sweep() {
+void catalog_service::sweep(std::function<void(sweep_result)> done) {
   auto now = impl_->options.clock();
-  auto result = impl_->table.sweep(now, impl_->options.retention);
+  auto out = impl_->table.sweep(now, impl_->options.retention);
   impl_->limiter.forget_expired(now);
-  impl_->counters.count_sweep(result.marked_inactive, result.garbage_collected);
-  return result;
+  impl_->counters.count_sweep(out.counts.marked_inactive, out.counts.garbage_collected);
+  if (!out.pending) {
+    if (done) done(out.counts);
+    return;
+  }
+  out.pending->on_done([impl = impl_.get(), counts = out.counts, done = std::move(done)](bool ok) {
+    auto result = counts;
+    result.store_ok = ok;
+    if (!ok) impl->counters.count_store_failure();
+    if (done) done(result);
+  });
+}
+
+sweep_result catalog_service::sweep() {
+  std::promise<sweep_result> settled;
+  auto result = settled.get_future();
+  sweep([&settled](sweep_result r) { settled.set_value(r); });
+  return result.get();
 }
 
 void catalog_service::set_neuron_lister(neuron_lister lister) {

@@ -4,6 +4,7 @@
 #include "session.h"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
@@ -67,14 +68,49 @@ asio::awaitable<beast::error_code> write_response(Stream& stream, std::string& h
   co_return ec;
 }
 
+// The awaits below are initiating functions, not coroutines (no temporary lives across a
+// suspension). Each holds a work guard on the session's executor until its completion
+// arrives, so the io_context's run() does not return while a write is still committing.
+
 /// Suspends until the write settles; true when it is durable.
 inline asio::awaitable<bool> await_durable(std::shared_ptr<pending_write> pending) {
   return asio::async_initiate<const asio::use_awaitable_t<>&, void(bool)>(
       [pending](auto handler) {
-        auto ex = asio::get_associated_executor(handler);
+        auto work = asio::make_work_guard(asio::get_associated_executor(handler));
         auto h = std::make_shared<decltype(handler)>(std::move(handler));
-        pending->on_done(
-            [h, ex](bool ok) { asio::post(ex, [h, ok]() mutable { std::move (*h)(ok); }); });
+        pending->on_done([h, work](bool ok) mutable {
+          asio::post(work.get_executor(), [h, ok]() mutable { std::move (*h)(ok); });
+          work.reset();
+        });
+      },
+      asio::use_awaitable);
+}
+
+/// Suspends until a deferred response (GET /neurons) is ready.
+inline asio::awaitable<response> await_response(std::shared_ptr<deferred_response> deferred) {
+  return asio::async_initiate<const asio::use_awaitable_t<>&, void(response)>(
+      [deferred](auto handler) {
+        auto work = asio::make_work_guard(asio::get_associated_executor(handler));
+        auto h = std::make_shared<decltype(handler)>(std::move(handler));
+        deferred->on_done([h, work](response r) mutable {
+          asio::post(work.get_executor(),
+                     [h, r = std::move(r)]() mutable { std::move (*h)(std::move(r)); });
+          work.reset();
+        });
+      },
+      asio::use_awaitable);
+}
+
+/// Runs a sweep and suspends until its store writes settled.
+inline asio::awaitable<sweep_result> await_sweep(catalog_service& service) {
+  return asio::async_initiate<const asio::use_awaitable_t<>&, void(sweep_result)>(
+      [&service](auto handler) {
+        auto work = asio::make_work_guard(asio::get_associated_executor(handler));
+        auto h = std::make_shared<decltype(handler)>(std::move(handler));
+        service.sweep([h, work](sweep_result r) mutable {
+          asio::post(work.get_executor(), [h, r]() mutable { std::move (*h)(r); });
+          work.reset();
+        });
       },
       asio::use_awaitable);
 }
@@ -168,6 +204,7 @@ asio::awaitable<void> serve_requests(Stream& stream, beast::flat_buffer& buffer,
     if (auto it = msg.find("X-API-Key"); it != msg.end()) req.api_key = std::string(it->value());
     req.client = client;
     response r = shared.service.handle(req);
+    if (r.deferred) r = co_await await_response(r.deferred);
     if (r.pending && !co_await await_durable(r.pending)) r = shared.service.write_failed(req);
     if (r.stream) {
       co_await write_stream(stream, header, r, msg.version(), handle);

@@ -6,9 +6,13 @@
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <boost/system/result.hpp>
 
+#include <atomic>
 #include <cstdint>
+#include <future>
 #include <string>
+#include <vector>
 
 namespace neuromesh::catalog::detail {
 
@@ -33,5 +37,21 @@ inline boost::json::array tools_from_text(const std::string& text) {
 
 /// The schema both SQL backends create (table apart from the registry layer's neurons).
 inline constexpr const char* instances_table = "catalog_instances";
+
+}  // namespace neuromesh::catalog::detail
+
+namespace neuromesh::catalog::detail {
+
+/// load_all() through a store's writer thread: the read runs as one queued operation; the
+/// caller waits for whichever settles it first (the read, or the writer failing the
+/// operation). Shared, because the writer may replay or settle it after the caller left.
+struct load_state {
+  using result = boost::system::result<std::vector<instance_record>>;
+  std::promise<result> promise;
+  std::atomic<bool> given{false};
+  void give(result r) {
+    if (!given.exchange(true)) promise.set_value(std::move(r));
+  }
+};
 
 }  // namespace neuromesh::catalog::detail

@@ -38,6 +38,39 @@ std::string serve_url(child_process& server) {
   return line.substr(std::string("listening ").size());
 }
 
+// `catalog serve` is the clearer name of `registry serve`: one implementation, same flags.
+TEST(catalog_contract, catalog_serve_and_registry_serve_serve_the_same_catalog) {
+  temp_dir dir;
+  auto key_file = (dir.path / "key").string();
+  std::ofstream(key_file) << "k3y\n";
+  auto store = "sqlite:" + (dir.path / "catalog.db").string();
+  std::string registered;
+  for (const char* parent : {"catalog", "registry"}) {
+    child_process server({binary(), parent, "serve", "--port", "0", "--store", store,
+                          "--purge-interval", "60", "--api-key-file", key_file, "--threads", "1"});
+    auto url = serve_url(server);
+    client_options co;
+    co.registry_url = url;
+    co.api_key = "k3y";
+    catalog_client c(co);
+    if (registered.empty()) {
+      auto r =
+          c.exchange("POST", "/instances",
+                     std::string(R"({"instance_id":"i","name":"n","version":"1","host":"h"})"));
+      ASSERT_TRUE(r.has_value()) << parent;
+      ASSERT_EQ(r->status, 201u) << parent;
+      registered = parent;
+    } else {
+      // The second name opens the file the first one wrote.
+      auto r = c.get("/instances/i");
+      ASSERT_TRUE(r.has_value()) << parent << " does not see what " << registered << " stored";
+      EXPECT_NE(r->find("\"host\":\"h\""), std::string::npos);
+    }
+    server.signal(SIGTERM);
+    EXPECT_EQ(server.wait(std::chrono::seconds(10)), 0) << parent;
+  }
+}
+
 TEST(catalog_contract, announce_registers_heartbeats_and_deregisters_on_stdin_eof) {
   temp_dir dir;
   auto tools = (dir.path / "tools.json").string();

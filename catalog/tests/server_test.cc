@@ -9,10 +9,22 @@
 #include <boost/beast/http.hpp>
 #include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <future>
+#include <mutex>
+#include <thread>
+#include <vector>
 
 namespace neuromesh::catalog {
 namespace {
@@ -151,12 +163,31 @@ TEST(catalog_server, keep_alive_serves_many_requests_on_one_connection) {
 TEST(catalog_server, stop_closes_idle_keep_alive_connections_promptly) {
   auto srv = std::make_unique<running_server>(make_memory_store(), service_options{});
   namespace asio = boost::asio;
+  namespace http = boost::beast::http;
   asio::io_context ioc;
   asio::ip::tcp::socket sock(ioc);
   sock.connect({asio::ip::make_address("127.0.0.1"), srv->port()});
+  // One request on the connection, answered with keep-alive: the connection is now idle
+  // (the server's idle timeout is 60 s, so only the stop can close it).
+  http::request<http::string_body> req{http::verb::get, "/health", 11};
+  req.set(http::field::host, "x");
+  http::write(sock, req);
+  boost::beast::flat_buffer buf;
+  http::response<http::string_body> res;
+  http::read(sock, buf, res);
+  ASSERT_EQ(res.result_int(), 200u);
+  ASSERT_TRUE(res.keep_alive());
   auto start = std::chrono::steady_clock::now();
   srv->stop();
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
+  // The server closed its end: the next read ends (EOF or reset) instead of waiting.
+  pollfd p{sock.native_handle(), POLLIN, 0};
+  ASSERT_EQ(::poll(&p, 1, 2000), 1) << "the idle connection is still open after stop()";
+  char byte;
+  boost::system::error_code ec;
+  auto n = sock.read_some(asio::buffer(&byte, 1), ec);
+  EXPECT_EQ(n, 0u);
+  EXPECT_TRUE(ec == asio::error::eof || ec == asio::error::connection_reset) << ec.message();
 }
 
 TEST(catalog_server, state_survives_a_restart_on_sqlite) {
@@ -179,29 +210,90 @@ TEST(catalog_server, state_survives_a_restart_on_sqlite) {
   std::filesystem::remove_all(dir);
 }
 
+// A catalog server in a forked child on a SQLite file; the parent kills it with SIGKILL.
+class forked_server {
+ public:
+  explicit forked_server(const std::string& db_path) {
+    int fds[2];
+    if (::pipe(fds) != 0) throw std::runtime_error("pipe failed");
+    pid_ = ::fork();
+    if (pid_ < 0) throw std::runtime_error("fork failed");
+    if (pid_ == 0) {
+      ::close(fds[0]);
+      running_server srv(open_instance_store({store_url::kind::sqlite, db_path}).value(), {});
+      std::uint16_t port = srv.port();
+      if (::write(fds[1], &port, sizeof port) != sizeof port) ::_exit(1);
+      for (;;) ::pause();  // until SIGKILL
+    }
+    ::close(fds[1]);
+    if (::read(fds[0], &port_, sizeof port_) != sizeof port_) port_ = 0;
+    ::close(fds[0]);
+  }
+  ~forked_server() { kill(); }
+  void kill() {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+  }
+  catalog_client client() const {
+    client_options o;
+    o.registry_url = "http://127.0.0.1:" + std::to_string(port_);
+    o.timeout = std::chrono::seconds(5);
+    return catalog_client(std::move(o));
+  }
+  std::uint16_t port() const { return port_; }
+
+ private:
+  pid_t pid_ = -1;
+  std::uint16_t port_ = 0;
+};
+
+// Two checks. (1) While another connection holds the file's write lock, no commit can
+// happen, so a heartbeat must not be acknowledged: a server that acknowledged before its
+// commit answers at once and fails here. (2) Each round sends heartbeats, SIGKILLs the
+// server the moment the last one is acknowledged, and reads the file: the last
+// acknowledged heartbeat is there.
 TEST(catalog_server, an_acknowledged_heartbeat_is_in_the_sqlite_file) {
   auto dir =
       std::filesystem::temp_directory_path() / ("catalog-durable-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
-  store_url url{store_url::kind::sqlite, (dir / "catalog.db").string()};
-  double acked_last_seen = 0;
+  auto path = (dir / "catalog.db").string();
+  store_url url{store_url::kind::sqlite, path};
   {
-    running_server srv(open_instance_store(url).value(), {});
-    auto c = srv.client();
-    call(c, "POST", "/instances", reg_a);
-    for (int i = 0; i < 20; ++i) {
-      ASSERT_EQ(call(c, "POST", "/instances/a/heartbeat").status, 200u);
-    }
-    acked_last_seen =
-        json::parse(call(c, "GET", "/instances/a").body).at("last_seen").to_number<double>();
+    forked_server child(path);
+    ASSERT_NE(child.port(), 0u);
+    auto c = child.client();
+    ASSERT_EQ(call(c, "POST", "/instances", reg_a).status, 201u);
+    sqlite3* blocker = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &blocker), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(blocker, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+    auto beat = std::async(std::launch::async,
+                           [&c] { return c.exchange("POST", "/instances/a/heartbeat", {}); });
+    EXPECT_EQ(beat.wait_for(std::chrono::milliseconds(500)), std::future_status::timeout)
+        << "a heartbeat was acknowledged while its commit was impossible";
+    child.kill();
+    beat.wait();
+    sqlite3_exec(blocker, "ROLLBACK", nullptr, nullptr, nullptr);
+    sqlite3_close(blocker);
   }
-  // Read the file directly: the last acknowledged heartbeat is there.
-  auto records = open_instance_store(url).value()->load_all().value();
-  ASSERT_EQ(records.size(), 1u);
-  // last_seen travels as a JSON double (~0.24 µs resolution at today's epoch); heartbeats are
-  // milliseconds apart, so 100 µs still tells the last one from the one before.
-  EXPECT_NEAR(std::chrono::duration<double>(records[0].last_seen.time_since_epoch()).count(),
-              acked_last_seen, 1e-4);
+  for (int round = 0; round < 5; ++round) {
+    wall_time sent_last;
+    {
+      forked_server child(path);
+      ASSERT_NE(child.port(), 0u);
+      auto c = child.client();
+      for (int i = 0; i < 20; ++i) {
+        sent_last = wall_clock::now();
+        ASSERT_EQ(call(c, "POST", "/instances/a/heartbeat").status, 200u);
+      }
+      child.kill();  // right after the acknowledgement; nothing shuts down cleanly
+    }
+    auto records = open_instance_store(url).value()->load_all().value();
+    ASSERT_EQ(records.size(), 1u);
+    // The server stamped the last heartbeat after the client sent it.
+    EXPECT_GE(records[0].last_seen, sent_last) << "round " << round;
+  }
   std::filesystem::remove_all(dir);
 }
 
@@ -271,6 +363,92 @@ TEST(catalog_server, mtls_refuses_a_client_without_a_certificate) {
   running_server srv(make_memory_store(), {}, so);
   auto c = srv.client({}, certs.cert.string());
   EXPECT_FALSE(c.exchange("GET", "/health", std::nullopt).has_value());
+}
+
+TEST(catalog_server, mtls_serves_a_client_with_a_certificate_from_the_client_ca) {
+  cert_files certs;  // self-signed: the certificate is its own CA
+  server_options so;
+  so.tls_cert_file = certs.cert.string();
+  so.tls_key_file = certs.key.string();
+  so.tls_client_ca_file = certs.cert.string();
+  running_server srv(make_memory_store(), {}, so);
+  client_options o;
+  o.registry_url = srv.url();
+  o.ca_file = certs.cert.string();
+  o.cert_file = certs.cert.string();
+  o.key_file = certs.key.string();
+  o.timeout = std::chrono::seconds(5);
+  catalog_client c(std::move(o));
+  EXPECT_EQ(call(c, "GET", "/health").body, R"({"status":"ok"})");
+  EXPECT_EQ(call(c, "POST", "/instances", reg_a).status, 201u);
+  EXPECT_EQ(json::parse(call(c, "GET", "/instances").body).as_array().size(), 1u);
+}
+
+// Every write takes 200 ms to "commit" (on a thread of its own, as a store's writer does).
+class slow_store final : public instance_store {
+ public:
+  ~slow_store() override {
+    for (auto& t : writers_) t.join();
+  }
+  boost::system::result<std::vector<instance_record>> load_all() override {
+    return inner_->load_all();
+  }
+  void submit(instance_write w, std::function<void(bool)> done) override {
+    std::lock_guard lock(mu_);
+    writers_.emplace_back([this, w = std::move(w), done = std::move(done)]() mutable {
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      inner_->submit(std::move(w), std::move(done));
+    });
+  }
+  std::string describe() const override { return "slow"; }
+
+ private:
+  std::unique_ptr<instance_store> inner_ = make_memory_store();
+  std::mutex mu_;
+  std::vector<std::thread> writers_;
+};
+
+TEST(catalog_server, reads_stay_fast_while_writes_take_200ms_to_commit) {
+  running_server srv(std::make_unique<slow_store>(), {});
+  {
+    auto c = srv.client();
+    auto start = std::chrono::steady_clock::now();
+    ASSERT_EQ(call(c, "POST", "/instances", reg_a).status, 201u);
+    // The acknowledgement waited for the commit.
+    EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(200));
+  }
+  // Heartbeats on both I/O threads (one connection each, several in flight).
+  std::atomic<int> acked{0};
+  std::vector<std::thread> writers;
+  for (int i = 0; i < 4; ++i) {
+    writers.emplace_back([&] {
+      auto c = srv.client();
+      for (int k = 0; k < 3; ++k) {
+        if (call(c, "POST", "/instances/a/heartbeat").status == 200u) ++acked;
+      }
+    });
+  }
+  std::vector<std::chrono::microseconds> took;
+  {
+    auto reader = srv.client();
+    // Wait until writes are pending, then time reads while they are.
+    for (int i = 0; i < 12; ++i) {
+      for (const char* path : {"/health", "/tools", "/instances/a"}) {
+        auto start = std::chrono::steady_clock::now();
+        EXPECT_EQ(call(reader, "GET", path).status, 200u);
+        took.push_back(std::chrono::duration_cast<std::chrono::microseconds>(
+            std::chrono::steady_clock::now() - start));
+      }
+    }
+  }
+  int done_while_reading = acked.load();
+  for (auto& w : writers) w.join();
+  EXPECT_EQ(acked.load(), 12);
+  EXPECT_LT(done_while_reading, 12) << "the reads did not overlap the pending writes";
+  std::sort(took.begin(), took.end());
+  // A read stuck behind a write would take the write's 200 ms.
+  EXPECT_LT(took[took.size() / 2], std::chrono::milliseconds(20));
+  EXPECT_LT(took.back(), std::chrono::milliseconds(200));
 }
 
 }  // namespace

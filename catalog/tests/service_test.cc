@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <thread>
 
 namespace neuromesh::catalog {
 namespace {
@@ -39,6 +40,8 @@ class service_test : public ::testing::Test {
     return r;
   }
   static json::value body(const response& r) { return json::parse(r.text()); }
+  /// The final response: waits for a deferred one (GET /neurons runs on the reader thread).
+  static response settled(response r) { return r.deferred ? r.deferred->wait() : r; }
 
   static void register_instance(catalog_service& s, std::string id, std::string host = "h1",
                                 std::string extra = "") {
@@ -342,7 +345,10 @@ TEST_F(service_test, metrics_count_routes_and_rejections) {
 
 TEST_F(service_test, neurons_lists_the_registry_records_with_filters) {
   auto s = make();
-  EXPECT_EQ(s->handle(req(http_method::get, "/neurons")).status, 503u);  // no registry wired
+  auto get = [&](std::string target) {
+    return settled(s->handle(req(http_method::get, std::move(target))));
+  };
+  EXPECT_EQ(get("/neurons").status, 503u);  // no registry wired
   auto reg = std::make_shared<registry::memory_store>();
   ASSERT_TRUE(reg->connect());
   registry::neuron_record a;
@@ -355,16 +361,52 @@ TEST_F(service_test, neurons_lists_the_registry_records_with_filters) {
   ASSERT_TRUE(reg->upsert(b));
   ASSERT_TRUE(reg->mark_deregistered("n2"));
   s->set_neuron_lister(make_neuron_lister(reg));
-  auto all = body(s->handle(req(http_method::get, "/neurons"))).as_array();
+  auto all = body(get("/neurons")).as_array();
   ASSERT_EQ(all.size(), 1u);
   EXPECT_EQ(all[0].at("neuron_id"), "n1");
-  EXPECT_EQ(body(s->handle(req(http_method::get, "/neurons?include_deregistered=true")))
-                .as_array()
-                .size(),
-            2u);
-  EXPECT_TRUE(
-      body(s->handle(req(http_method::get, "/neurons?capability=translate"))).as_array().empty());
-  EXPECT_EQ(s->handle(req(http_method::get, "/neurons?include_deregistered=x")).status, 422u);
+  EXPECT_EQ(body(get("/neurons?include_deregistered=true")).as_array().size(), 2u);
+  EXPECT_TRUE(body(get("/neurons?capability=translate")).as_array().empty());
+  EXPECT_EQ(get("/neurons?include_deregistered=x").status, 422u);
+}
+
+TEST_F(service_test, neurons_are_read_on_the_reader_thread_never_the_callers) {
+  auto s = make();
+  std::thread::id lister_thread;
+  s->set_neuron_lister([&](const std::optional<std::string>&, bool) -> std::optional<std::string> {
+    lister_thread = std::this_thread::get_id();
+    return "[]";
+  });
+  auto r = s->handle(req(http_method::get, "/neurons"));
+  ASSERT_TRUE(r.deferred);  // the caller got a promise, not the registry's answer
+  auto done = r.deferred->wait();
+  EXPECT_EQ(done.status, 200u);
+  EXPECT_EQ(done.text(), "[]");
+  EXPECT_NE(lister_thread, std::thread::id());
+  EXPECT_NE(lister_thread, std::this_thread::get_id());
+}
+
+TEST_F(service_test, failed_key_checks_and_invalid_bodies_do_not_use_up_the_route_budget) {
+  service_options o;
+  o.api_key = "secret";
+  auto s = make(o);
+  auto post = [&](std::optional<std::string> body, std::optional<std::string> key) {
+    return s->handle(req(http_method::post, "/instances", std::move(body), std::move(key))).status;
+  };
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(post(R"({"instance_id":"x"})", "wrong"), 403u);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(post(R"({"instance_id":"x"})", "secret"), 422u);
+  EXPECT_EQ(post("{not json", "secret"), 422u);
+  // The runspec-registry client suite's case: 56 registrations after the bad requests.
+  for (int i = 0; i < 56; ++i) {
+    auto body = R"({"instance_id":"i)" + std::to_string(i) +
+                R"(","name":"agent","version":"1","host":"h"})";
+    ASSERT_EQ(post(body, "secret"), 201u) << "registration " << i;
+  }
+  // The budget is 60 accepted requests: 4 more fit, the next is refused.
+  auto again = R"({"instance_id":"i0","name":"agent","version":"1","host":"h"})";
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(post(again, "secret"), 201u);
+  EXPECT_EQ(post(again, "secret"), 429u);
+  // Failed key checks counted in their own bucket: 3 of 60 used, so a wrong key is still 403.
+  EXPECT_EQ(post(again, "wrong"), 403u);
 }
 
 }  // namespace

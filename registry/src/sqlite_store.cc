@@ -1,22 +1,25 @@
 #include "neuromesh/registry/sqlite_store.h"
 
 #include "capabilities_json.h"
-#include "sqlite_statement.h"
-
-#include <sqlite3.h>
+#include "neuromesh/registry/storage/sqlite.h"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <filesystem>
 #include <mutex>
-#include <random>
-#include <thread>
 
 namespace neuromesh::registry {
 namespace {
 
-// The Python SDK's DDL, verbatim (reference §7.3); schema version 1.
-constexpr const char* create_table_sql = R"(
+using storage::sqlite_statement;
+using reset_guard = storage::sqlite_reset_guard;
+
+// The Python SDK's DDL, verbatim (reference §7.3); schema version 1. PRAGMA user_version
+// is stamped too: the Python SDK ignores it, and builds before the storage core read the
+// version from it.
+constexpr std::array<storage::sqlite_migration, 1> migrations{{
+    {1, R"(
 CREATE TABLE IF NOT EXISTS neurons (
     neuron_id      TEXT PRIMARY KEY,
     capabilities   TEXT NOT NULL DEFAULT '[]',
@@ -25,7 +28,9 @@ CREATE TABLE IF NOT EXISTS neurons (
     last_heartbeat TEXT,
     registered_at  TEXT NOT NULL
 );
-)";
+PRAGMA user_version = 1;
+)"},
+}};
 
 constexpr const char* columns =
     "neuron_id, capabilities, version, status, last_heartbeat, "
@@ -63,11 +68,6 @@ std::string immutable_uri(const std::string& path) {
   return out + "?immutable=1";
 }
 
-bool is_busy(int rc) {
-  const int primary = rc & 0xff;
-  return primary == SQLITE_BUSY || primary == SQLITE_LOCKED;
-}
-
 errc classify(int rc) {
   switch (rc & 0xff) {
     case SQLITE_READONLY:
@@ -89,21 +89,30 @@ errc classify(int rc) {
 
 }  // namespace
 
+// The version a file carries without a neuromesh_schema row for the registry: PRAGMA
+// user_version (1 when a build before the storage core stamped it, 0 for a new file or a
+// Python-created one; step 1 is CREATE TABLE IF NOT EXISTS, a no-op on the Python table).
+int legacy_user_version(storage::sqlite_connection& conn) {
+  sqlite_statement s;
+  if (conn.prepare(s, "PRAGMA user_version") != SQLITE_OK) return 0;
+  return conn.step(s) == SQLITE_ROW ? s.column_int(0) : 0;
+}
+
 struct sqlite_store::impl {
   explicit impl(sqlite_options o) : options(std::move(o)) {}
 
   sqlite_options options;
   std::mutex mutex;
-  sqlite3* db = nullptr;
-  detail::statement upsert, touch, mark, get, list;
-  std::atomic<std::uint64_t> busy_retries{0}, rejected{0}, failures{0};
+  storage::sqlite_connection conn;
+  sqlite3* db = nullptr;  ///< conn's handle while open
+  sqlite_statement upsert, touch, mark, get, list;
+  std::atomic<std::uint64_t> rejected{0}, failures{0};
 
   std::string where() const { return "sqlite:" + options.path; }
 
   store_error fail(int rc, std::string_view what) {
     ++failures;
-    std::string msg = where() + ": " + std::string(what) + ": ";
-    msg += db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+    std::string msg = where() + ": " + std::string(what) + ": " + conn.error(rc);
     const errc code = classify(rc);
     if (code == errc::read_only) msg += " (the file or its folder is not writable)";
     if (code == errc::corrupt) msg += " (not a SQLite database, or damaged)";
@@ -116,38 +125,11 @@ struct sqlite_store::impl {
     return {errc::not_connected, where() + ": connect() not called"};
   }
 
-  // Runs fn() (one sqlite call returning a result code) until it is not BUSY/LOCKED or
-  // the lock budget is spent. The busy timeout already waits inside SQLite; this loop
-  // covers the cases where SQLite returns BUSY without calling the busy handler (a WAL
-  // snapshot gone stale, a deadlock-avoidance BUSY) and a WAL-mode switch under contention.
-  template <class Fn>
-  int with_retry(Fn&& fn) {
-    const auto deadline = std::chrono::steady_clock::now() + options.lock_budget;
-    auto pause = std::chrono::microseconds(200);
-    thread_local std::minstd_rand jitter{std::random_device{}()};
-    for (;;) {
-      const int rc = fn();
-      if (!is_busy(rc) || std::chrono::steady_clock::now() >= deadline) return rc;
-      ++busy_retries;
-      std::this_thread::sleep_for(pause + std::chrono::microseconds(jitter() % 500));
-      pause = std::min(pause * 2, std::chrono::microseconds(20'000));
-    }
-  }
-
-  int exec(const char* sql) {
-    return with_retry([&] { return sqlite3_exec(db, sql, nullptr, nullptr, nullptr); });
-  }
-
-  int step(detail::statement& s) {
-    return with_retry([&] {
-      const int rc = s.step();
-      if (is_busy(rc)) s.rewind();
-      return rc;
-    });
-  }
+  int exec(const char* sql) { return conn.exec(sql); }
+  int step(sqlite_statement& s) { return conn.step(s); }
 
   store_result<int> user_version() {
-    detail::statement s;
+    sqlite_statement s;
     int rc = s.prepare(db, "PRAGMA user_version");
     if (rc != SQLITE_OK) return fail(rc, "reading the schema version");
     rc = step(s);
@@ -155,40 +137,45 @@ struct sqlite_store::impl {
     return s.column_int(0);
   }
 
+  storage::sqlite_open_options open_options() const {
+    storage::sqlite_open_options o;
+    o.path = options.path;
+    o.read_only = options.read_only;
+    o.fsync_every_commit = options.fsync_every_commit;
+    o.busy.lock_budget = options.lock_budget;
+    return o;
+  }
+
   store_result<void> open();
   store_result<void> migrate();
-  store_result<neuron_record> read_row(detail::statement& s);
+  store_result<neuron_record> read_row(sqlite_statement& s);
   void close() noexcept {
     upsert.finalize();
     touch.finalize();
     mark.finalize();
     get.finalize();
     list.finalize();
-    if (db != nullptr) sqlite3_close_v2(db);
+    conn.close();
     db = nullptr;
   }
 };
 
 store_result<void> sqlite_store::impl::open() {
-  const int flags =
-      (options.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
-      SQLITE_OPEN_NOMUTEX;
-  int rc = sqlite3_open_v2(options.path.c_str(), &db, flags, nullptr);
-  if (rc != SQLITE_OK) {
-    auto e = fail(rc, "cannot open the database");
-    close();
-    return e;
-  }
-  sqlite3_extended_result_codes(db, 1);
-  // SQLite waits up to this long inside one call; with_retry() spans the rest of the budget.
-  sqlite3_busy_timeout(db,
-                       static_cast<int>(std::min<std::int64_t>(options.lock_budget.count(), 1000)));
-  if (!options.read_only && sqlite3_db_readonly(db, "main") == 1) {
+  auto o = open_options();
+  o.set_journal_on_open = false;  // a newer schema is refused before anything is written
+  int rc = conn.open(o);
+  db = conn.handle();
+  if (rc == SQLITE_READONLY && !options.read_only) {
     ++failures;
     close();
     return store_error{errc::read_only, where() +
                                             ": the file is read-only (open it read-only "
                                             "to inspect it)"};
+  }
+  if (rc != SQLITE_OK) {
+    auto e = fail(rc, "cannot open the database");
+    close();
+    return e;
   }
   auto version = user_version();
   if (!version && options.read_only && !std::filesystem::exists(options.path + "-wal") &&
@@ -197,10 +184,9 @@ store_result<void> sqlite_store::impl::open() {
     // read normally. With no -wal file there is no writer and nothing outside the main file,
     // so read it as immutable.
     close();
-    rc = sqlite3_open_v2(immutable_uri(options.path).c_str(), &db,
-                         SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, nullptr);
+    rc = conn.open_uri(immutable_uri(options.path), o);
+    db = conn.handle();
     if (rc != SQLITE_OK) return fail(rc, "cannot open the database");
-    sqlite3_extended_result_codes(db, 1);
     version = user_version();
   }
   if (!version) return version.error();
@@ -212,20 +198,14 @@ store_result<void> sqlite_store::impl::open() {
                                                  std::to_string(sqlite_store::schema_version)};
   }
   if (!options.read_only) {
-    // WAL lets readers run beside the one writer; NORMAL syncs at checkpoints only, which
-    // a process crash cannot undo (the WAL write is already in the OS page cache).
-    if ((rc = exec("PRAGMA journal_mode=WAL")) != SQLITE_OK)
-      return fail(rc, "switching to WAL journal mode");
-    if ((rc = exec(options.fsync_every_commit ? "PRAGMA synchronous=FULL"
-                                              : "PRAGMA synchronous=NORMAL")) != SQLITE_OK)
-      return fail(rc, "setting synchronous");
+    if ((rc = conn.set_journal()) != SQLITE_OK) return fail(rc, "setting WAL and synchronous");
     // A registry of tens of thousands of records fits in memory: a larger page cache and
     // memory-mapped reads keep list() from re-reading pages through read(2) on every call.
     exec("PRAGMA cache_size = -32768");
     exec("PRAGMA mmap_size = 268435456");
     if (auto m = migrate(); !m) return m;
   } else {
-    detail::statement s;
+    sqlite_statement s;
     rc = s.prepare(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'neurons'");
     if (rc == SQLITE_OK) rc = step(s);
     if (rc == SQLITE_DONE) {
@@ -237,7 +217,7 @@ store_result<void> sqlite_store::impl::open() {
   }
   const std::string select = std::string("SELECT ") + columns + " FROM neurons";
   struct {
-    detail::statement* s;
+    sqlite_statement* s;
     std::string sql;
   } statements[] = {
       {&upsert, upsert_sql},
@@ -258,33 +238,25 @@ store_result<void> sqlite_store::impl::open() {
   return {};
 }
 
+// The storage core's one migration mechanism (component 'registry' in neuromesh_schema).
 // Versions: 0 = empty file or a Python-created file (the same table, no version stamp);
-// 1 = the Python table, stamped. A later version adds its step here, after this one.
+// 1 = the Python table. A file without the registry's row takes its version from PRAGMA
+// user_version (what builds before the storage core stamped). A later version adds its
+// step to `migrations`.
 store_result<void> sqlite_store::impl::migrate() {
-  int rc = exec("BEGIN IMMEDIATE");
-  if (rc != SQLITE_OK) return fail(rc, "starting the schema migration");
-  auto version = user_version();
-  if (!version) {
-    exec("ROLLBACK");
-    return version.error();
+  auto m = storage::sqlite_migrate(conn, "registry", migrations, legacy_user_version);
+  if (m.too_new) {
+    ++failures;
+    return store_error{errc::schema_too_new, where() + ": " + m.error};
   }
-  if (*version < 1) {
-    if ((rc = exec(create_table_sql)) != SQLITE_OK ||
-        (rc = exec("PRAGMA user_version = 1")) != SQLITE_OK) {
-      auto e = fail(rc, "creating the neurons table");
-      exec("ROLLBACK");
-      return e;
-    }
-  }
-  if ((rc = exec("COMMIT")) != SQLITE_OK) {
-    auto e = fail(rc, "committing the schema migration");
-    exec("ROLLBACK");
-    return e;
+  if (m.rc != SQLITE_OK) {
+    ++failures;
+    return store_error{classify(m.rc), where() + ": " + m.error};
   }
   return {};
 }
 
-store_result<neuron_record> sqlite_store::impl::read_row(detail::statement& s) {
+store_result<neuron_record> sqlite_store::impl::read_row(sqlite_statement& s) {
   neuron_record r;
   r.neuron_id = s.column_text(0);
   auto caps = detail::decode_capabilities(s.column_view(1));
@@ -342,7 +314,7 @@ void sqlite_store::close() noexcept {
 
 store_stats sqlite_store::stats() const noexcept {
   store_stats s;
-  s.busy_retries = impl_->busy_retries.load();
+  s.busy_retries = impl_->conn.busy_retries();
   s.rejected = impl_->rejected.load();
   s.failures = impl_->failures.load();
   return s;
@@ -357,7 +329,7 @@ store_result<void> sqlite_store::do_upsert(const neuron_record& record) {
   std::lock_guard lock(impl_->mutex);
   if (impl_->db == nullptr) return impl_->not_connected();
   auto& s = impl_->upsert;
-  detail::reset_guard guard(s);
+  reset_guard guard(s);
   s.bind_text(1, record.neuron_id);
   s.bind_text(2, caps);
   record.version ? s.bind_text(3, *record.version) : s.bind_null(3);
@@ -372,7 +344,7 @@ store_result<void> sqlite_store::do_mark_deregistered(std::string_view neuron_id
   std::lock_guard lock(impl_->mutex);
   if (impl_->db == nullptr) return impl_->not_connected();
   auto& s = impl_->mark;
-  detail::reset_guard guard(s);
+  reset_guard guard(s);
   s.bind_text(1, neuron_id);
   if (int rc = impl_->step(s); rc != SQLITE_DONE) return impl_->fail(rc, "mark_deregistered");
   return {};
@@ -385,7 +357,7 @@ store_result<void> sqlite_store::do_touch_heartbeat(std::string_view neuron_id, 
   std::lock_guard lock(impl_->mutex);
   if (impl_->db == nullptr) return impl_->not_connected();
   auto& s = impl_->touch;
-  detail::reset_guard guard(s);
+  reset_guard guard(s);
   s.bind_text(1, neuron_id);
   s.bind_text(2, ts_text);
   status ? s.bind_text(3, *status) : s.bind_null(3);
@@ -398,7 +370,7 @@ store_result<std::optional<neuron_record>> sqlite_store::do_get(std::string_view
   std::lock_guard lock(impl_->mutex);
   if (impl_->db == nullptr) return impl_->not_connected();
   auto& s = impl_->get;
-  detail::reset_guard guard(s);
+  reset_guard guard(s);
   s.bind_text(1, neuron_id);
   const int rc = impl_->step(s);
   if (rc == SQLITE_DONE) return std::optional<neuron_record>{};
@@ -414,7 +386,7 @@ store_result<std::vector<neuron_record>> sqlite_store::do_list(const list_option
     std::lock_guard lock(impl_->mutex);
     if (impl_->db == nullptr) return impl_->not_connected();
     auto& s = impl_->list;
-    detail::reset_guard guard(s);
+    reset_guard guard(s);
     std::string verbatim, python;
     s.bind_int(1, options.include_deregistered ? 1 : 0);
     if (options.capability) {

@@ -22,6 +22,10 @@ struct client_options {
   std::string registry_url;            ///< http://host:port or https://host:port
   std::optional<std::string> api_key;  ///< sent as X-API-Key
   std::optional<std::string> ca_file;  ///< trust this CA (self-signed servers)
+  /// mTLS: PEM certificate (chain) presented to a server that asks for one, and its key
+  /// (key_file defaults to cert_file). A file that cannot be read throws at construction.
+  std::optional<std::string> cert_file;
+  std::optional<std::string> key_file;
   std::chrono::milliseconds timeout{std::chrono::seconds(10)};
 };
 

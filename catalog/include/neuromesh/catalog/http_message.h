@@ -4,6 +4,7 @@
 // writes the response back; the body is shared so a cached view (the ~560 KB grouped
 // /tools list) goes out without a copy.
 
+#include <condition_variable>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -78,6 +79,28 @@ class event_stream {
   std::function<void()> wake_;
 };
 
+struct response;
+
+/// A response computed off the I/O threads (GET /neurons reads the registry store on the
+/// service's reader thread): the session suspends until complete() delivers it.
+/// Thread-safety: on_done and complete from any thread; completes exactly once.
+class deferred_response {
+ public:
+  /// Calls fn(r) once the response is ready; at once if it is already.
+  /// fn runs on the completing thread: keep it short, post onward.
+  void on_done(std::function<void(response)> fn);
+  void complete(response r);
+  /// Blocks until complete() ran and returns the response (for callers off any event
+  /// loop: tests, tools).
+  response wait();
+
+ private:
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::shared_ptr<response> ready_;
+  std::function<void(response)> fn_;
+};
+
 struct response {
   unsigned status = 200;
   std::string content_type = "application/json";
@@ -87,6 +110,8 @@ struct response {
   std::shared_ptr<pending_write> pending;
   /// Set for a streaming response (see event_stream): body is ignored.
   std::shared_ptr<event_stream> stream;
+  /// Set when the real response comes later (see deferred_response): the rest is ignored.
+  std::shared_ptr<deferred_response> deferred;
 
   const std::string& text() const;  ///< body or "" when none
 };

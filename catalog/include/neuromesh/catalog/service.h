@@ -3,8 +3,13 @@
 // as a plain function from request to response, plus the periodic sweep. No sockets here;
 // server.h puts it on the network.
 //
+// handle() never waits on a database: writes are queued to the store's writer and the
+// response carries a pending_write that settles after the commit; GET /neurons runs the
+// registry read on the service's reader thread and returns a deferred_response. A caller
+// on an event loop awaits either (server.cc); other callers may block on them.
+//
 // Thread-safety: handle() and sweep() may run concurrently from any number of threads.
-// Lock order (see README): state mutex, then the store's own mutex; the rate limiter and
+// Lock order (see README): table mutex, then the store's queue lock; the rate limiter and
 // the metrics lock nothing else while held.
 
 #include "neuromesh/catalog/http_message.h"
@@ -86,10 +91,15 @@ class catalog_service {
   response write_failed(const request& head);
 
   /// Marks stale active instances inactive and drops records inactive for longer than the
-  /// retention. Called every --purge-interval.
+  /// retention (called every --purge-interval). The mirror changes at once; done(result)
+  /// runs once the store writes settled (result.store_ok), on the store's writer thread or
+  /// at once when nothing was written. Never blocks.
+  void sweep(std::function<void(sweep_result)> done);
+  /// The same, waiting for the store writes (not from an event loop's thread).
   sweep_result sweep();
 
-  /// Serves GET /neurons through this function (the registry layer's store).
+  /// Serves GET /neurons through this function (the registry layer's store); it runs on
+  /// the service's reader thread, one call at a time, never on the caller's.
   void set_neuron_lister(neuron_lister lister);
 
   /// Installs the extension (see service_extension); call before serving.
