@@ -170,6 +170,29 @@ TEST_F(cli_test, sigterm_stops_the_broker_cleanly) {
   EXPECT_EQ(broker->wait(), 0);
 }
 
+TEST(cli_liveness, the_owner_connection_answers_pings_so_require_pong_keeps_the_broker_up) {
+  child broker({"synapse", "start", "memory", "--port", "0", "-n", "live", "--ping-interval-ms",
+                "20", "--require-pong"});
+  auto banner = broker.read_line();
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(banner, m, std::regex("port ([0-9]+)"))) << banner;
+  std::string url = "cosmo://127.0.0.1:" + m[1].str();
+  // The namespace lives as long as its owner connection; a stale owner would be closed
+  // after three silent intervals (60 ms). Keep checking for ten times that long.
+  auto until = std::chrono::steady_clock::now() + 600ms;
+  int checks = 0;
+  while (std::chrono::steady_clock::now() < until || checks < 3) {
+    auto table = run({"synapse", "view", "--url", url});
+    ASSERT_EQ(table.status, 0) << table.output;
+    ASSERT_NE(table.output.find("live"), std::string::npos) << "check " << checks;
+    ++checks;
+  }
+  broker.signal(SIGTERM);
+  auto rest = broker.rest();
+  EXPECT_EQ(broker.wait(), 0);
+  EXPECT_NE(rest.find("0 stale connections closed"), std::string::npos) << rest;
+}
+
 TEST(cli_errors, bad_urls_are_explained) {
   auto kafka = run({"tail", "--url", "kafka://localhost:9092"});
   EXPECT_EQ(kafka.status, 2);
