@@ -123,7 +123,50 @@ struct cosmo_synapse::impl {
     up = false;
   }
 
+  // The shape every broker writes a msg in: {"op":"msg","subject":S,"frame":F,"sub_id":I}
+  // with Python's escaping. The frame is unescaped straight from the line (no JSON parse
+  // of the line, no JSON string built); anything else takes the full parse.
+  bool try_fast_msg(std::string_view line) {
+    constexpr std::string_view prefix = R"({"op":"msg","subject":)";
+    constexpr std::string_view frame_key = R"(,"frame":)";
+    constexpr std::string_view sub_key = R"(,"sub_id":)";
+    if (!line.starts_with(prefix)) return false;
+    auto rest = line.substr(prefix.size());
+    bool escapes = false;
+    std::size_t n = detail::py_canonical_string_size(rest, escapes);
+    if (n == 0 || !rest.substr(n).starts_with(frame_key)) return false;
+    rest.remove_prefix(n + frame_key.size());
+    std::size_t fn = detail::py_canonical_string_size(rest, escapes);
+    if (fn == 0 || !rest.substr(fn).starts_with(sub_key)) return false;
+    auto frame_json = rest.substr(0, fn);
+    rest.remove_prefix(fn + sub_key.size());
+    std::size_t in = detail::py_canonical_string_size(rest, escapes);
+    if (in < 2 || escapes || rest.size() != in + 1 || rest[in] != '}') return false;
+    auto it = subs.find(std::string(rest.substr(1, in - 2)));
+    if (it == subs.end()) {
+      stats->dropped.fetch_add(1, std::memory_order_relaxed);  // raced with unsubscribe
+      return true;
+    }
+    frame_scratch.clear();
+    detail::append_py_unescaped(frame_scratch, frame_json);
+    deliver_frame(it->second, frame_scratch);
+    return true;
+  }
+
+  void deliver_frame(const std::shared_ptr<subscriber>& to, std::string_view frame) {
+    auto decoded = protocol::decode(frame);
+    if (!decoded) {
+      stats->decode_errors.fetch_add(1, std::memory_order_relaxed);
+      spdlog::warn("cosmo: undecodable frame on '{}': {}", to->pattern, decoded.error().what());
+      return;
+    }
+    detail::deliver(to, std::make_shared<const protocol::signal>(std::move(*decoded)));
+  }
+
+  std::string frame_scratch;  // reused by try_fast_msg
+
   void handle_line(std::string_view line) {
+    if (try_fast_msg(line)) return;
     boost::system::error_code ec;
     auto v = boost::json::parse(line, ec);
     if (ec || !v.is_object()) {
@@ -148,14 +191,7 @@ struct cosmo_synapse::impl {
         spdlog::warn("cosmo: msg on '{}' without a string frame; skipped", it->second->pattern);
         return;
       }
-      auto decoded = protocol::decode(frame->get_string());
-      if (!decoded) {
-        stats->decode_errors.fetch_add(1, std::memory_order_relaxed);
-        spdlog::warn("cosmo: undecodable frame on '{}': {}", it->second->pattern,
-                     decoded.error().what());
-        return;
-      }
-      detail::deliver(it->second, std::make_shared<const protocol::signal>(std::move(*decoded)));
+      deliver_frame(it->second, frame->get_string());
     } else if (*op == "ping") {  // the broker's liveness check (broker_server.h)
       if (conn) enqueue(*conn, "{\"op\":\"pong\"}\n");
     } else if (*op == "err") {

@@ -248,6 +248,54 @@ std::size_t py_canonical_string_size(std::string_view text, bool& has_escapes) n
   return 0;
 }
 
+void append_py_unescaped(std::string& out, std::string_view quoted) {
+  std::string_view body = quoted.substr(1, quoted.size() - 2);
+  out.reserve(out.size() + body.size());
+  auto hex = [](char c) { return c <= '9' ? c - '0' : c - 'a' + 10; };
+  while (!body.empty()) {
+    auto slash = body.find('\\');
+    out.append(body.substr(0, slash));
+    if (slash == std::string_view::npos) break;
+    char e = body[slash + 1];
+    body.remove_prefix(slash + 2);
+    switch (e) {
+      case 'n':
+        out += '\n';
+        break;
+      case 'r':
+        out += '\r';
+        break;
+      case 't':
+        out += '\t';
+        break;
+      case 'b':
+        out += '\b';
+        break;
+      case 'f':
+        out += '\f';
+        break;
+      case 'u': {  // never a surrogate here: one BMP code point, 1-3 UTF-8 bytes
+        unsigned v = 0;
+        for (int k = 0; k < 4; ++k) v = v * 16 + static_cast<unsigned>(hex(body[k]));
+        body.remove_prefix(4);
+        if (v < 0x80) {
+          out += static_cast<char>(v);
+        } else if (v < 0x800) {
+          out += static_cast<char>(0xc0 | (v >> 6));
+          out += static_cast<char>(0x80 | (v & 0x3f));
+        } else {
+          out += static_cast<char>(0xe0 | (v >> 12));
+          out += static_cast<char>(0x80 | ((v >> 6) & 0x3f));
+          out += static_cast<char>(0x80 | (v & 0x3f));
+        }
+        break;
+      }
+      default:
+        out += e;  // '"' or '\\'
+    }
+  }
+}
+
 void append_py_value(std::string& out, const boost::json::value& v) {
   switch (v.kind()) {
     case boost::json::kind::null:
