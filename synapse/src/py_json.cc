@@ -124,13 +124,40 @@ void append_py_double(std::string& out, double d) {
 
 }  // namespace
 
+namespace {
+
+// Whether any of the 8 bytes is '"', '\\', below 0x20 or above 0x7e (exact existence
+// tests, so a clean word can be skipped whole; a flagged word is looked at byte by byte).
+bool word_needs_a_look(std::uint64_t w) noexcept {
+  constexpr std::uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+  auto has_zero = [](std::uint64_t x) { return (x - ones) & ~x & high; };
+  std::uint64_t below_space = (w - ones * 0x20) & ~w & high;
+  return (below_space | (w & high) | has_zero(w ^ (ones * 0x7f)) | has_zero(w ^ (ones * '"')) |
+          has_zero(w ^ (ones * '\\'))) != 0;
+}
+
+}  // namespace
+
 void append_py_string(std::string& out, std::string_view s) {
   out.reserve(out.size() + s.size() + 2);
   out += '"';
   std::size_t i = 0;
   while (i < s.size()) {
+    // The plain run: whole 8-byte words while none needs a look, then byte by byte.
     std::size_t run = i;
-    while (run < s.size() && plain[static_cast<unsigned char>(s[run])]) ++run;
+    while (run < s.size()) {
+      if (run + 8 <= s.size()) {
+        std::uint64_t w;
+        std::memcpy(&w, s.data() + run, 8);
+        if (!word_needs_a_look(w)) {
+          run += 8;
+          continue;
+        }
+      }
+      std::size_t stop = std::min(s.size(), run + 8);
+      while (run < stop && plain[static_cast<unsigned char>(s[run])]) ++run;
+      if (run < stop) break;
+    }
     out.append(s.data() + i, run - i);
     i = run;
     if (i >= s.size()) break;
@@ -182,19 +209,7 @@ std::string py_string(std::string_view s) {
   return out;
 }
 
-namespace {
-
-// Whether any of the 8 bytes is '"', '\\', below 0x20 or above 0x7e (exact existence
-// tests, so a clean word can be skipped whole; a flagged word is looked at byte by byte).
-bool word_needs_a_look(std::uint64_t w) noexcept {
-  constexpr std::uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
-  auto has_zero = [](std::uint64_t x) { return (x - ones) & ~x & high; };
-  std::uint64_t below_space = (w - ones * 0x20) & ~w & high;
-  return (below_space | (w & high) | has_zero(w ^ (ones * 0x7f)) | has_zero(w ^ (ones * '"')) |
-          has_zero(w ^ (ones * '\\'))) != 0;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 std::size_t py_canonical_string_size(std::string_view text, bool& has_escapes) noexcept {
   has_escapes = false;
