@@ -70,8 +70,14 @@ auto async_nats_connect(natsOptions* opts, Token&& token) {
           natsOptions_Destroy(opts);  // libnats keeps its own copy
           if (r.status != NATS_OK) r.error = nats_error(r.status);
           nats_ReleaseThreadMemory();
+          // Nothing here touches the executor after dispatch: the work guard travels with
+          // the completion and is released on the executor once the caller has resumed
+          // (the caller may destroy its io_context right after).
           auto ex = asio::get_associated_executor(h);
-          asio::dispatch(ex, [h = std::move(h), r = std::move(r)]() mutable { h(std::move(r)); });
+          asio::dispatch(ex, [h = std::move(h), r = std::move(r), w = std::move(work)]() mutable {
+            h(std::move(r));
+            w.reset();
+          });
         }).detach();
       },
       token);
