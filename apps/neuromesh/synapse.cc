@@ -3,6 +3,7 @@
 #include "command.h"
 #include "neuromesh/protocol/codec.h"
 #include "neuromesh/synapse/broker_server.h"
+#include "neuromesh/synapse/cosmo_line.h"
 #include "neuromesh/synapse/cosmo_synapse.h"
 #include "neuromesh/synapse/signal_row.h"
 
@@ -47,45 +48,24 @@ void out(const std::string& line) {
 }
 void err(const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); }
 
-// A short-lived NDJSON connection to the broker, the way `cosmo synapse view/stop` talk.
-struct line_conn {
-  explicit line_conn(const asio::any_io_executor& ex) : sock(ex) {}
-  tcp::socket sock;
-  std::string buf;
-};
-using conn_ptr = std::shared_ptr<line_conn>;
+// Management connections (owner, view, stop) are cosmo_line: plaintext or TLS, liveness
+// pings answered inside async_read_line.
+using conn_ptr = std::shared_ptr<syn::cosmo_line>;
 
 asio::awaitable<std::optional<std::string>> async_read_line(conn_ptr c) {
-  boost::system::error_code ec;
-  auto n = co_await asio::async_read_until(c->sock, asio::dynamic_buffer(c->buf), '\n',
-                                           asio::redirect_error(asio::use_awaitable, ec));
-  if (ec) co_return std::nullopt;
-  std::string line = c->buf.substr(0, n - 1);
-  c->buf.erase(0, n);
-  co_return line;
+  return c->async_read_line();
 }
 
 asio::awaitable<bool> async_send_line(conn_ptr c, std::string line) {
-  line += '\n';
-  boost::system::error_code ec;
-  co_await asio::async_write(c->sock, asio::buffer(line),
-                             asio::redirect_error(asio::use_awaitable, ec));
-  co_return !ec;
+  return c->async_send_line(std::move(line));
 }
 
-// Connects and swallows the welcome line; null if the broker is not there.
-asio::awaitable<conn_ptr> async_open(std::string host, std::uint16_t port) {
-  auto ex = co_await asio::this_coro::executor;
-  auto c = std::make_shared<line_conn>(ex);
-  tcp::resolver resolver(ex);
-  boost::system::error_code ec;
-  auto eps = co_await resolver.async_resolve(host, std::to_string(port),
-                                             asio::redirect_error(asio::use_awaitable, ec));
-  if (ec) co_return nullptr;
-  co_await asio::async_connect(c->sock, eps, asio::redirect_error(asio::use_awaitable, ec));
-  if (ec) co_return nullptr;
-  if (!co_await async_read_line(c)) co_return nullptr;
-  co_return c;
+// Connects and checks the welcome line; null if the broker is not there.
+asio::awaitable<conn_ptr> async_open(syn::cosmo_options where) {
+  auto opening = syn::cosmo_line::async_open(std::move(where));
+  auto c = co_await std::move(opening);
+  if (!c) co_return nullptr;
+  co_return *c;
 }
 
 std::string json_string(std::string_view s) {
@@ -111,7 +91,9 @@ std::optional<syn::cosmo_options> cosmo_url(const std::string& url, const char* 
                     "registry (watch NATS traffic with `neuromesh tail --url {}`)",
                     what, url, url));
   else
-    err(fmt::format("synapse {}: --url '{}' is not cosmo://host:port", what, url));
+    err(fmt::format(
+        "synapse {}: --url '{}' is not cosmo://host:port or cosmos://host:port[?ca=...]", what,
+        url));
   return std::nullopt;
 }
 
@@ -126,6 +108,7 @@ struct start_args {
   bool quiet = false;  // accepted for compatibility: printing is off unless --print
   syn::broker_options broker;
   int slow_consumer_ms = 2000;
+  int ping_interval_ms = 120000;
 };
 
 // Prints routed Signals off the broker's thread: the broker only appends to a bounded
@@ -202,7 +185,18 @@ asio::awaitable<int> async_serve(std::shared_ptr<syn::broker_server> server,
                                  std::shared_ptr<signal_printer> printer, start_args a) {
   // Like the reference: a second connection to ourselves registers the namespace and
   // receives ns_stopping when someone stops it.
-  auto owner = co_await async_open(a.host, server->port());
+  // Our own process: its certificate is not verified; with --tls-client-ca the owner
+  // presents the broker's own certificate (signed by that CA in the usual setup).
+  syn::cosmo_options self_url;
+  self_url.host = a.host;
+  self_url.port = server->port();
+  self_url.tls = !a.broker.tls_cert_file.empty();
+  self_url.tls_verify = false;
+  if (!a.broker.tls_client_ca_file.empty()) {
+    self_url.tls_cert_file = a.broker.tls_cert_file;
+    self_url.tls_key_file = a.broker.tls_key_file;
+  }
+  auto owner = co_await async_open(self_url);
   if (!owner) {
     err("synapse start: cannot connect to the broker just started");
     co_await server->async_stop();
@@ -226,10 +220,10 @@ asio::awaitable<int> async_serve(std::shared_ptr<syn::broker_server> server,
   auto st = server->stats();
   std::uint64_t print_drops = printer ? printer->stop() : 0;
   out(fmt::format(
-      "synapse: stopped; {} signals routed, {} deliveries, {} slow consumers cut, {} producer "
-      "stalls, {} connections and {} subscriptions rejected{}",
-      st.published, st.delivered, st.slow_consumers, st.producer_stalls, st.connections_rejected,
-      st.subscriptions_rejected,
+      "synapse: stopped; {} signals routed, {} deliveries, {} slow consumers cut, {} stale "
+      "connections closed, {} producer stalls, {} connections and {} subscriptions rejected{}",
+      st.published, st.delivered, st.slow_consumers, st.stale_connections, st.producer_stalls,
+      st.connections_rejected, st.subscriptions_rejected,
       printer ? fmt::format(", {} signals not printed (console too slow)", print_drops) : ""));
   co_return 0;
 }
@@ -248,6 +242,7 @@ void run_start(const start_args& a) {
   o.host = a.host;
   o.port = static_cast<std::uint16_t>(a.port);
   o.slow_consumer_timeout = std::chrono::milliseconds(a.slow_consumer_ms);
+  o.ping_interval = std::chrono::milliseconds(a.ping_interval_ms);
   std::shared_ptr<signal_printer> printer;
   if (a.print && !a.quiet) {
     printer = std::make_shared<signal_printer>(4096);
@@ -255,7 +250,14 @@ void run_start(const start_args& a) {
       printer->push(subject, frame);
     };
   }
-  auto server = std::make_shared<syn::broker_server>(ctx.get_executor(), o);
+  std::shared_ptr<syn::broker_server> server;
+  try {
+    server = std::make_shared<syn::broker_server>(ctx.get_executor(), o);
+  } catch (const std::exception& e) {  // TLS files that do not load
+    err(fmt::format("synapse start: {}", e.what()));
+    neuromesh::cli::set_exit_code(2);
+    return;
+  }
   if (auto ec = server->listen()) {
     err(fmt::format("synapse start: cannot listen on {}:{}: {}", a.host, a.port, ec.message()));
     neuromesh::cli::set_exit_code(1);
@@ -276,7 +278,7 @@ struct view_args {
 };
 
 asio::awaitable<int> async_view(view_args a, syn::cosmo_options where) {
-  auto c = co_await async_open(where.host, where.port);
+  auto c = co_await async_open(where);
   if (!c) {
     err(fmt::format("synapse view: cannot connect to {}. Is a synapse running there?", a.url));
     co_return 1;
@@ -343,7 +345,7 @@ asio::awaitable<int> async_view_until_signal(view_args a, syn::cosmo_options whe
 }
 
 asio::awaitable<int> async_stop_ns(std::string url, std::string ns, syn::cosmo_options where) {
-  auto c = co_await async_open(where.host, where.port);
+  auto c = co_await async_open(where);
   if (!c) {
     err(fmt::format("synapse stop: cannot connect to {}. Is a synapse running there?", url));
     co_return 1;
@@ -413,6 +415,24 @@ void add_synapse(CLI::App& root) {
                    "No write progress this long while over high water: the session is closed")
       ->check(CLI::Range(10, 3600 * 1000))
       ->capture_default_str();
+  start
+      ->add_option("--ping-interval-ms", sa->ping_interval_ms,
+                   "Liveness: ping a silent session this often (0 = off; nats-server: 2 min)")
+      ->check(CLI::Range(0, 24 * 3600 * 1000))
+      ->capture_default_str();
+  start
+      ->add_option("--max-pings-out", sa->broker.max_pings_outstanding,
+                   "Unanswered pings at which a session that answers pings is closed as stale")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1000}))
+      ->capture_default_str();
+  start->add_flag("--require-pong", sa->broker.require_pong,
+                  "Close every silent session that does not answer pings, even one that never "
+                  "did (cuts Python DevSynapse clients: only for all-neuromesh meshes)");
+  start->add_option("--tls-cert", sa->broker.tls_cert_file,
+                    "PEM certificate chain: serve cosmos:// (TLS) only (with --tls-key)");
+  start->add_option("--tls-key", sa->broker.tls_key_file, "PEM private key of --tls-cert");
+  start->add_option("--tls-client-ca,--tls-ca", sa->broker.tls_client_ca_file,
+                    "Require client certificates signed by this CA (mutual TLS)");
   start->add_option("--max-connections", sa->broker.max_connections, "0 = unlimited")
       ->capture_default_str();
   start

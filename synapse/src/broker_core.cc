@@ -166,6 +166,8 @@ void broker_core::handle_line(session_id id, std::string_view line) {
     sink_.send(id, out_line{{}, welcome_line});
   } else if (op == "ping") {
     sink_.send(id, out_line{{}, "{\"op\":\"pong\"}\n"});
+  } else if (op == "pong") {
+    sink_.on_pong(id);  // the answer to the broker's liveness ping
   } else if (op == "ns_register") {
     op_ns_register(id, msg);
   } else if (op == "mgmt_list") {

@@ -45,6 +45,8 @@ class broker_sink {
   virtual void send(session_id to, out_line line) = 0;
   /// Every accepted pub, before fan-out.
   virtual void on_signal(std::string_view /*subject*/, std::string_view /*frame*/) {}
+  /// A session answered a broker ping ({"op":"pong"}; no reply is sent).
+  virtual void on_pong(session_id /*id*/) {}
 };
 
 class broker_core {

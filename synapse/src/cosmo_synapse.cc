@@ -5,6 +5,7 @@
 // with it.
 #include "neuromesh/synapse/cosmo_synapse.h"
 
+#include "cosmo_open.h"
 #include "delivery.h"
 #include "line_framer.h"
 #include "neuromesh/protocol/codec.h"
@@ -21,6 +22,8 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read_until.hpp>
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -40,16 +43,17 @@ namespace neuromesh::synapse {
 namespace asio = boost::asio;
 using asio::ip::tcp;
 using detail::subscriber;
+namespace ssl = asio::ssl;
 using namespace asio::experimental::awaitable_operators;
 
 namespace {
 
 struct connection {
   connection(asio::any_io_executor ex, std::size_t max_line)
-      : sock(ex), wake(ex), drained(ex), framer(max_line) {}
-  tcp::socket sock;
-  asio::steady_timer wake;     // the writer sleeps on it
-  asio::steady_timer drained;  // publishers wait on it while the queue is full
+      : stream(ex), wake(ex), drained(ex), framer(max_line) {}
+  detail::cosmo_stream stream;  // socket, wrapped in TLS for cosmos://
+  asio::steady_timer wake;      // the writer sleeps on it
+  asio::steady_timer drained;   // publishers wait on it while the queue is full
   std::deque<std::string> out;
   std::size_t out_bytes = 0;
   detail::line_framer framer;
@@ -76,7 +80,8 @@ struct cosmo_synapse::impl {
   asio::strand<asio::any_io_executor> strand;
   cosmo_options opts;
   asio::steady_timer retry;
-  std::shared_ptr<connection> conn;  // null while disconnected
+  std::shared_ptr<ssl::context> tls;  // cosmos://: made at the first connect
+  std::shared_ptr<connection> conn;   // null while disconnected
   bool closed = false;
   bool run_started = false;
   std::atomic<bool> up{false};
@@ -84,6 +89,7 @@ struct cosmo_synapse::impl {
   std::shared_ptr<detail::stats_counters> stats = std::make_shared<detail::stats_counters>();
 
   std::string where() const { return opts.host + ":" + std::to_string(opts.port); }
+  std::string scheme() const { return opts.tls ? "cosmos://" : "cosmo://"; }
 
   static void enqueue(connection& c, std::string line) {
     c.out_bytes += line.size();
@@ -109,15 +115,58 @@ struct cosmo_synapse::impl {
     if (!conn) return;
     conn->dead = true;
     boost::system::error_code ignored;
-    conn->sock.shutdown(tcp::socket::shutdown_both, ignored);
-    conn->sock.close(ignored);
+    conn->stream.sock.shutdown(tcp::socket::shutdown_both, ignored);
+    conn->stream.sock.close(ignored);
     conn->wake.cancel();
     conn->drained.cancel();
     conn.reset();
     up = false;
   }
 
+  // The shape every broker writes a msg in: {"op":"msg","subject":S,"frame":F,"sub_id":I}
+  // with Python's escaping. The frame is unescaped straight from the line (no JSON parse
+  // of the line, no JSON string built); anything else takes the full parse.
+  bool try_fast_msg(std::string_view line) {
+    constexpr std::string_view prefix = R"({"op":"msg","subject":)";
+    constexpr std::string_view frame_key = R"(,"frame":)";
+    constexpr std::string_view sub_key = R"(,"sub_id":)";
+    if (!line.starts_with(prefix)) return false;
+    auto rest = line.substr(prefix.size());
+    bool escapes = false;
+    std::size_t n = detail::py_canonical_string_size(rest, escapes);
+    if (n == 0 || !rest.substr(n).starts_with(frame_key)) return false;
+    rest.remove_prefix(n + frame_key.size());
+    std::size_t fn = detail::py_canonical_string_size(rest, escapes);
+    if (fn == 0 || !rest.substr(fn).starts_with(sub_key)) return false;
+    auto frame_json = rest.substr(0, fn);
+    rest.remove_prefix(fn + sub_key.size());
+    std::size_t in = detail::py_canonical_string_size(rest, escapes);
+    if (in < 2 || escapes || rest.size() != in + 1 || rest[in] != '}') return false;
+    auto it = subs.find(std::string(rest.substr(1, in - 2)));
+    if (it == subs.end()) {
+      stats->dropped.fetch_add(1, std::memory_order_relaxed);  // raced with unsubscribe
+      return true;
+    }
+    frame_scratch.clear();
+    detail::append_py_unescaped(frame_scratch, frame_json);
+    deliver_frame(it->second, frame_scratch);
+    return true;
+  }
+
+  void deliver_frame(const std::shared_ptr<subscriber>& to, std::string_view frame) {
+    auto decoded = protocol::decode(frame);
+    if (!decoded) {
+      stats->decode_errors.fetch_add(1, std::memory_order_relaxed);
+      spdlog::warn("cosmo: undecodable frame on '{}': {}", to->pattern, decoded.error().what());
+      return;
+    }
+    detail::deliver(to, std::make_shared<const protocol::signal>(std::move(*decoded)));
+  }
+
+  std::string frame_scratch;  // reused by try_fast_msg
+
   void handle_line(std::string_view line) {
+    if (try_fast_msg(line)) return;
     boost::system::error_code ec;
     auto v = boost::json::parse(line, ec);
     if (ec || !v.is_object()) {
@@ -142,14 +191,9 @@ struct cosmo_synapse::impl {
         spdlog::warn("cosmo: msg on '{}' without a string frame; skipped", it->second->pattern);
         return;
       }
-      auto decoded = protocol::decode(frame->get_string());
-      if (!decoded) {
-        stats->decode_errors.fetch_add(1, std::memory_order_relaxed);
-        spdlog::warn("cosmo: undecodable frame on '{}': {}", it->second->pattern,
-                     decoded.error().what());
-        return;
-      }
-      detail::deliver(it->second, std::make_shared<const protocol::signal>(std::move(*decoded)));
+      deliver_frame(it->second, frame->get_string());
+    } else if (*op == "ping") {  // the broker's liveness check (broker_server.h)
+      if (conn) enqueue(*conn, "{\"op\":\"pong\"}\n");
     } else if (*op == "err") {
       auto* m = o.if_contains("message");
       spdlog::warn("cosmo: broker {} reported: {}", where(),
@@ -179,7 +223,12 @@ asio::awaitable<void> async_writer(impl_ptr self, std::shared_ptr<connection> c)
       if (++count == 256 || bytes >= 256 * 1024) break;
     }
     boost::system::error_code ec;
-    co_await asio::async_write(c->sock, buffers, asio::redirect_error(asio::use_awaitable, ec));
+    if (c->stream.tls)
+      co_await asio::async_write(*c->stream.tls, buffers,
+                                 asio::redirect_error(asio::use_awaitable, ec));
+    else
+      co_await asio::async_write(c->stream.sock, buffers,
+                                 asio::redirect_error(asio::use_awaitable, ec));
     if (ec || c->dead) break;
     for (std::size_t i = 0; i < count; ++i) c->out.pop_front();
     c->out_bytes -= bytes;
@@ -192,29 +241,20 @@ asio::awaitable<void> async_writer(impl_ptr self, std::shared_ptr<connection> c)
 // re-sends every live subscription and starts its writer. Runs on the strand.
 asio::awaitable<boost::system::error_code> async_open(impl_ptr self) {
   auto ex = co_await asio::this_coro::executor;
-  tcp::resolver resolver(ex);
-  auto [rec, endpoints] = co_await resolver.async_resolve(
-      self->opts.host, std::to_string(self->opts.port), asio::as_tuple(asio::use_awaitable));
-  if (rec) co_return rec;
+  if (self->opts.tls && !self->tls) {
+    try {
+      self->tls = detail::make_client_tls_context(self->opts);
+    } catch (const std::exception& e) {
+      spdlog::warn("cosmo: TLS setup for {} failed: {}", self->where(), e.what());
+      co_return make_error_code(errc::handshake_failed);
+    }
+  }
   auto c = std::make_shared<connection>(ex, self->opts.max_line_bytes);
-  asio::steady_timer deadline(ex);
-  deadline.expires_after(self->opts.connect_timeout);
-  auto connected =
-      co_await (asio::async_connect(c->sock, endpoints, asio::as_tuple(asio::use_awaitable)) ||
-                deadline.async_wait(asio::as_tuple(asio::use_awaitable)));
-  if (connected.index() == 1) co_return asio::error::timed_out;
-  if (auto ec = std::get<0>(std::get<0>(connected))) co_return ec;
-  boost::system::error_code ignored;
-  c->sock.set_option(tcp::no_delay(true), ignored);
-
-  std::string buf;
-  auto welcome = co_await (asio::async_read_until(c->sock, asio::dynamic_buffer(buf), '\n',
-                                                  asio::as_tuple(asio::use_awaitable)) ||
-                           deadline.async_wait(asio::as_tuple(asio::use_awaitable)));
-  if (welcome.index() == 1 || std::get<0>(std::get<0>(welcome)))
-    co_return make_error_code(errc::handshake_failed);
-  std::size_t n = std::get<1>(std::get<0>(welcome));
+  std::shared_ptr<detail::cosmo_stream> stream(c, &c->stream);
+  auto opened = co_await detail::async_open_cosmo(self->opts, self->tls, stream);
+  if (!opened) co_return opened.error();
   if (self->closed) co_return make_error_code(errc::closed);
+  std::string rest = std::move(*opened);
 
   self->drop_connection();
   self->conn = c;
@@ -223,15 +263,20 @@ asio::awaitable<boost::system::error_code> async_open(impl_ptr self) {
   asio::co_spawn(ex, async_writer(self, c), detail::log_exception{"cosmo writer"});
   // Anything the broker sent right after the welcome line.
   c->framer.feed(
-      std::string_view(buf).substr(n), [&](std::string_view l) { self->handle_line(l); }, [] {});
+      rest, [&](std::string_view l) { self->handle_line(l); }, [] {});
   co_return boost::system::error_code{};
 }
 
 asio::awaitable<void> async_read_loop(impl_ptr self, std::shared_ptr<connection> c) {
   while (!c->dead) {
     boost::system::error_code ec;
-    std::size_t n = co_await c->sock.async_read_some(asio::buffer(c->read_buf),
-                                                     asio::redirect_error(asio::use_awaitable, ec));
+    std::size_t n = 0;
+    if (c->stream.tls)
+      n = co_await c->stream.tls->async_read_some(asio::buffer(c->read_buf),
+                                                  asio::redirect_error(asio::use_awaitable, ec));
+    else
+      n = co_await c->stream.sock.async_read_some(asio::buffer(c->read_buf),
+                                                  asio::redirect_error(asio::use_awaitable, ec));
     if (ec) break;
     c->framer.feed(
         std::string_view(c->read_buf.data(), n), [&](std::string_view l) { self->handle_line(l); },
@@ -318,10 +363,36 @@ boost::system::result<cosmo_options> cosmo_synapse::parse_url(std::string_view u
   if (sep == std::string_view::npos) return make_error_code(errc::bad_url);
   std::string scheme(url.substr(0, sep));
   for (auto& ch : scheme) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  if (scheme != "cosmo") return make_error_code(errc::bad_url);
+  if (scheme != "cosmo" && scheme != "cosmos") return make_error_code(errc::bad_url);
   auto rest = url.substr(sep + 3);
   auto authority = rest.substr(0, rest.find_first_of("/?#"));
   cosmo_options o;
+  o.tls = scheme == "cosmos";
+  if (auto q = rest.find('?'); q != std::string_view::npos) {
+    auto query = rest.substr(q + 1);
+    query = query.substr(0, query.find('#'));
+    if (!o.tls && !query.empty()) return make_error_code(errc::bad_url);  // TLS options only
+    while (!query.empty()) {
+      auto item = query.substr(0, query.find('&'));
+      query.remove_prefix(std::min(query.size(), item.size() + 1));
+      auto eq = item.find('=');
+      if (eq == std::string_view::npos) return make_error_code(errc::bad_url);
+      auto key = item.substr(0, eq);
+      std::string value(item.substr(eq + 1));
+      if (key == "ca")
+        o.tls_ca_file = value;
+      else if (key == "cert")
+        o.tls_cert_file = value;
+      else if (key == "key")
+        o.tls_key_file = value;
+      else if (key == "name")
+        o.tls_server_name = value;
+      else if (key == "verify" && (value == "false" || value == "true"))
+        o.tls_verify = value == "true";
+      else
+        return make_error_code(errc::bad_url);
+    }
+  }
   std::string_view host = authority, port;
   if (authority.starts_with('[')) {  // [::1]:7070
     auto close = authority.find(']');
@@ -408,7 +479,7 @@ asio::awaitable<boost::system::result<subscription>> cosmo_synapse::async_subscr
 
 synapse_stats cosmo_synapse::stats() const noexcept { return impl_->stats->snapshot(); }
 
-std::string cosmo_synapse::url() const { return "cosmo://" + impl_->where(); }
+std::string cosmo_synapse::url() const { return impl_->scheme() + impl_->where(); }
 
 bool cosmo_synapse::connected() const noexcept { return impl_->up.load(); }
 

@@ -4,6 +4,8 @@
 #include "neuromesh/protocol/codec.h"
 #include "neuromesh/synapse/errc.h"
 
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -11,7 +13,10 @@
 #include <nats/nats.h>
 
 #include <algorithm>
+#include <atomic>
 #include <mutex>
+#include <thread>
+#include <unordered_map>
 #include <vector>
 
 namespace neuromesh::synapse {
@@ -45,6 +50,39 @@ std::string nats_error(natsStatus s) {
   return text;
 }
 
+// natsConnection_Connect blocks (TCP connect plus INFO/CONNECT, up to connect_timeout):
+// it runs on a thread of its own and completes on the caller's executor, so the caller's
+// event loop keeps running. The thread owns the options until it is done.
+struct connect_result {
+  natsStatus status = NATS_ERR;
+  natsConnection* conn = nullptr;
+  std::string error;  // libnats' last error text, read on the connecting thread
+};
+
+template <class Token>
+auto async_nats_connect(natsOptions* opts, Token&& token) {
+  return asio::async_initiate<Token, void(connect_result)>(
+      [opts](auto handler) {
+        auto work = asio::make_work_guard(asio::get_associated_executor(handler));
+        std::thread([opts, h = std::move(handler), work = std::move(work)]() mutable {
+          connect_result r;
+          r.status = natsConnection_Connect(&r.conn, opts);
+          natsOptions_Destroy(opts);  // libnats keeps its own copy
+          if (r.status != NATS_OK) r.error = nats_error(r.status);
+          nats_ReleaseThreadMemory();
+          // Nothing here touches the executor after dispatch: the work guard travels with
+          // the completion and is released on the executor once the caller has resumed
+          // (the caller may destroy its io_context right after).
+          auto ex = asio::get_associated_executor(h);
+          asio::dispatch(ex, [h = std::move(h), r = std::move(r), w = std::move(work)]() mutable {
+            h(std::move(r));
+            w.reset();
+          });
+        }).detach();
+      },
+      token);
+}
+
 boost::system::error_code map_status(natsStatus s) {
   if (s == NATS_OK) return {};
   if (s == NATS_CONNECTION_CLOSED) return make_error_code(errc::closed);
@@ -59,11 +97,19 @@ struct nats_synapse::impl {
   ~impl() { destroy(); }
 
   nats_options opts;
-  std::mutex mu;  // guards conn, closed and subs; never held while a handler runs
+  std::mutex mu;  // guards conn, closed, connecting, subs, resp_sub; never held by callbacks
   natsConnection* conn = nullptr;
-  natsOptions* nopts = nullptr;
   bool closed = false;
+  bool connecting = false;
   std::vector<std::unique_ptr<nats_sub>> subs;
+  // Request/reply (nats.go's respMux): one libnats subscription on `<resp_prefix>.*` for
+  // every request; each request's inbox is `<resp_prefix>.<n>`, its waiter found by the
+  // last token in resp_map. resp_mu guards resp_map only and is never held with mu.
+  std::string resp_prefix;  // _INBOX.<nuid>, fixed at construction
+  std::atomic<std::uint64_t> resp_next{0};
+  natsSubscription* resp_sub = nullptr;
+  std::mutex resp_mu;
+  std::unordered_map<std::string, std::shared_ptr<subscriber>> resp_map;
   std::shared_ptr<detail::stats_counters> stats = std::make_shared<detail::stats_counters>();
 
   void destroy() {
@@ -78,8 +124,47 @@ struct nats_synapse::impl {
       natsSubscription_Destroy(s->handle);
     }
     subs.clear();
-    if (nopts) natsOptions_Destroy(nopts);
-    nopts = nullptr;
+    if (resp_sub) {
+      count_dropped(resp_sub, *stats);
+      natsSubscription_Destroy(resp_sub);
+      resp_sub = nullptr;
+    }
+  }
+
+  // On a libnats thread: a reply on the shared inbox goes to the request waiting for it.
+  static void on_reply(natsConnection*, natsSubscription*, natsMsg* msg, void* closure) {
+    auto* self = static_cast<impl*>(closure);
+    std::string_view subject = natsMsg_GetSubject(msg);
+    std::shared_ptr<subscriber> to;
+    {
+      std::lock_guard lock(self->resp_mu);
+      auto it = self->resp_map.find(std::string(subject));
+      if (it != self->resp_map.end()) to = it->second;
+    }
+    if (!to || !to->active()) {
+      natsMsg_Destroy(msg);
+      self->stats->dropped.fetch_add(1, std::memory_order_relaxed);  // late or duplicate reply
+      return;
+    }
+    std::string_view data(natsMsg_GetData(msg),
+                          static_cast<std::size_t>(natsMsg_GetDataLength(msg)));
+    auto decoded = protocol::decode(data);
+    natsMsg_Destroy(msg);
+    if (!decoded) {
+      to->stats->decode_errors.fetch_add(1, std::memory_order_relaxed);
+      spdlog::warn("nats: undecodable reply on '{}': {}", to->pattern, decoded.error().what());
+      return;
+    }
+    auto ex = to->ex;
+    asio::post(ex, detail::delivery{std::move(to),
+                                    std::make_shared<const protocol::signal>(std::move(*decoded))});
+  }
+
+  // The shared reply subscription, made on the first request. Called under mu.
+  natsStatus ensure_resp_sub() {
+    if (resp_sub) return NATS_OK;
+    std::string wildcard = resp_prefix + ".*";
+    return natsConnection_Subscribe(&resp_sub, conn, wildcard.c_str(), &impl::on_reply, this);
   }
 
   // libnats' asynchronous errors; a slow consumer means libnats dropped messages of that
@@ -116,34 +201,59 @@ struct nats_synapse::impl {
 };
 
 nats_synapse::nats_synapse(nats_options options)
-    : impl_(std::make_shared<impl>(std::move(options))) {}
+    : impl_(std::make_shared<impl>(std::move(options))) {
+  natsInbox* inbox = nullptr;
+  if (natsInbox_Create(&inbox) != NATS_OK) throw std::runtime_error("nats: cannot create an inbox");
+  impl_->resp_prefix = inbox;
+  natsInbox_Destroy(inbox);
+}
 
 nats_synapse::~nats_synapse() = default;
 
 std::string nats_synapse::url() const { return impl_->opts.url; }
 
 asio::awaitable<boost::system::error_code> nats_synapse::async_connect() {
-  auto& i = *impl_;
-  std::lock_guard lock(i.mu);
-  if (i.closed) co_return make_error_code(errc::closed);
-  if (i.conn) co_return boost::system::error_code{};
-  natsStatus s = natsOptions_Create(&i.nopts);
-  if (s == NATS_OK) s = natsOptions_SetURL(i.nopts, i.opts.url.c_str());
-  if (s == NATS_OK) s = natsOptions_SetSendAsap(i.nopts, true);
-  if (s == NATS_OK) s = natsOptions_SetTimeout(i.nopts, i.opts.connect_timeout.count());
-  if (s == NATS_OK) s = natsOptions_SetAllowReconnect(i.nopts, true);
-  if (s == NATS_OK) s = natsOptions_SetMaxReconnect(i.nopts, -1);
-  if (s == NATS_OK) s = natsOptions_SetReconnectWait(i.nopts, i.opts.reconnect_wait.count());
-  if (s == NATS_OK) s = natsOptions_SetReconnectedCB(i.nopts, &impl::on_reconnected, &i);
-  if (s == NATS_OK) s = natsOptions_SetErrorHandler(i.nopts, &impl::on_error, nullptr);
-  if (s == NATS_OK) s = natsConnection_Connect(&i.conn, i.nopts);
-  if (s != NATS_OK) {
-    spdlog::warn("nats: cannot connect to {}: {}", i.opts.url, nats_error(s));
-    if (i.nopts) natsOptions_Destroy(i.nopts);
-    i.nopts = nullptr;
-    i.conn = nullptr;
+  auto self = impl_;
+  natsOptions* nopts = nullptr;
+  {
+    std::lock_guard lock(self->mu);
+    if (self->closed) co_return make_error_code(errc::closed);
+    if (self->conn) co_return boost::system::error_code{};
+    if (self->connecting) {
+      spdlog::warn("nats: connect to {} while another connect is in progress", self->opts.url);
+      co_return make_error_code(errc::not_connected);
+    }
+    natsStatus s = natsOptions_Create(&nopts);
+    const auto& o = self->opts;
+    if (s == NATS_OK) s = natsOptions_SetURL(nopts, o.url.c_str());
+    if (s == NATS_OK) s = natsOptions_SetSendAsap(nopts, true);
+    if (s == NATS_OK) s = natsOptions_SetTimeout(nopts, o.connect_timeout.count());
+    if (s == NATS_OK) s = natsOptions_SetAllowReconnect(nopts, true);
+    if (s == NATS_OK) s = natsOptions_SetMaxReconnect(nopts, -1);
+    if (s == NATS_OK) s = natsOptions_SetReconnectWait(nopts, o.reconnect_wait.count());
+    if (s == NATS_OK) s = natsOptions_SetReconnectedCB(nopts, &impl::on_reconnected, self.get());
+    if (s == NATS_OK) s = natsOptions_SetErrorHandler(nopts, &impl::on_error, nullptr);
+    if (s != NATS_OK) {
+      spdlog::warn("nats: bad options for {}: {}", o.url, nats_error(s));
+      if (nopts) natsOptions_Destroy(nopts);
+      co_return make_error_code(errc::backend_error);
+    }
+    self->connecting = true;
+  }
+  // Off the caller's thread; the options go with it.
+  connect_result r = co_await async_nats_connect(nopts, asio::use_awaitable);
+  std::lock_guard lock(self->mu);
+  self->connecting = false;
+  if (r.status != NATS_OK) {
+    spdlog::warn("nats: cannot connect to {}: {}", self->opts.url, r.error);
     co_return make_error_code(errc::not_connected);
   }
+  if (self->closed) {  // closed while connecting: this connection is not wanted any more
+    natsConnection_Close(r.conn);
+    natsConnection_Destroy(r.conn);
+    co_return make_error_code(errc::closed);
+  }
+  self->conn = r.conn;
   co_return boost::system::error_code{};
 }
 
@@ -156,6 +266,11 @@ asio::awaitable<void> nats_synapse::async_close() {
     self->closed = true;
     conn = self->conn;
     for (auto& s : self->subs) s->sub->live = false;
+  }
+  {
+    std::lock_guard lock(self->resp_mu);  // never with mu
+    for (auto& [key, waiter] : self->resp_map) waiter->live = false;
+    self->resp_map.clear();
   }
   if (conn != nullptr) {
     // Drain: let in-flight messages finish, then libnats closes the connection.
@@ -197,11 +312,44 @@ asio::awaitable<boost::system::error_code> nats_synapse::async_publish_request(
   co_return boost::system::error_code{};
 }
 
+namespace {
+
+// A request's private inbox: an entry in the shared reply map, not a libnats subscription.
+boost::system::result<subscription> subscribe_reply(const std::shared_ptr<nats_synapse::impl>& self,
+                                                    std::shared_ptr<subscriber> sub) {
+  {
+    std::lock_guard lock(self->mu);
+    if (self->closed) return make_error_code(errc::closed);
+    if (!self->conn) return make_error_code(errc::not_connected);
+    if (natsStatus st = self->ensure_resp_sub(); st != NATS_OK) {
+      spdlog::warn("nats: reply subscription on '{}.*' failed: {}", self->resp_prefix,
+                   nats_error(st));
+      return map_status(st);
+    }
+  }
+  std::weak_ptr<nats_synapse::impl> weak = self;
+  std::string key = sub->pattern;
+  sub->on_unsubscribe = [weak, key] {
+    if (auto owner = weak.lock()) {
+      std::lock_guard l(owner->resp_mu);
+      owner->resp_map.erase(key);
+    }
+  };
+  std::lock_guard lock(self->resp_mu);
+  self->resp_map[key] = sub;
+  return subscription(std::move(sub));
+}
+
+}  // namespace
+
 asio::awaitable<boost::system::result<subscription>> nats_synapse::async_subscribe(
     std::string subject, handler h, std::optional<std::string> queue_group) {
   auto ex = co_await asio::this_coro::executor;
   auto sub = std::make_shared<subscriber>(std::move(subject), std::move(queue_group), std::move(h),
                                           ex, impl_->stats);
+  if (!sub->group && sub->pattern.starts_with(impl_->resp_prefix + ".") &&
+      sub->pattern.find_first_of("*>", impl_->resp_prefix.size()) == std::string::npos)
+    co_return subscribe_reply(impl_, std::move(sub));
   auto ns = std::make_unique<nats_sub>();
   ns->sub = sub;
   std::lock_guard lock(impl_->mu);
@@ -247,11 +395,17 @@ asio::awaitable<boost::system::result<subscription>> nats_synapse::async_subscri
 synapse_stats nats_synapse::stats() const noexcept { return impl_->stats->snapshot(); }
 
 std::string nats_synapse::new_inbox(const protocol::signal&) {
-  natsInbox* inbox = nullptr;
-  if (natsInbox_Create(&inbox) != NATS_OK) return "_INBOX.fallback";
-  std::string s(inbox);
-  natsInbox_Destroy(inbox);
-  return s;
+  return impl_->resp_prefix + "." + std::to_string(impl_->resp_next.fetch_add(1) + 1);
+}
+
+std::size_t nats_synapse::subscription_count() const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->subs.size() + (impl_->resp_sub ? 1 : 0);
+}
+
+std::size_t nats_synapse::pending_requests() const {
+  std::lock_guard lock(impl_->resp_mu);
+  return impl_->resp_map.size();
 }
 
 }  // namespace neuromesh::synapse

@@ -124,13 +124,40 @@ void append_py_double(std::string& out, double d) {
 
 }  // namespace
 
+namespace {
+
+// Whether any of the 8 bytes is '"', '\\', below 0x20 or above 0x7e (exact existence
+// tests, so a clean word can be skipped whole; a flagged word is looked at byte by byte).
+bool word_needs_a_look(std::uint64_t w) noexcept {
+  constexpr std::uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+  auto has_zero = [](std::uint64_t x) { return (x - ones) & ~x & high; };
+  std::uint64_t below_space = (w - ones * 0x20) & ~w & high;
+  return (below_space | (w & high) | has_zero(w ^ (ones * 0x7f)) | has_zero(w ^ (ones * '"')) |
+          has_zero(w ^ (ones * '\\'))) != 0;
+}
+
+}  // namespace
+
 void append_py_string(std::string& out, std::string_view s) {
   out.reserve(out.size() + s.size() + 2);
   out += '"';
   std::size_t i = 0;
   while (i < s.size()) {
+    // The plain run: whole 8-byte words while none needs a look, then byte by byte.
     std::size_t run = i;
-    while (run < s.size() && plain[static_cast<unsigned char>(s[run])]) ++run;
+    while (run < s.size()) {
+      if (run + 8 <= s.size()) {
+        std::uint64_t w;
+        std::memcpy(&w, s.data() + run, 8);
+        if (!word_needs_a_look(w)) {
+          run += 8;
+          continue;
+        }
+      }
+      std::size_t stop = std::min(s.size(), run + 8);
+      while (run < stop && plain[static_cast<unsigned char>(s[run])]) ++run;
+      if (run < stop) break;
+    }
     out.append(s.data() + i, run - i);
     i = run;
     if (i >= s.size()) break;
@@ -182,19 +209,7 @@ std::string py_string(std::string_view s) {
   return out;
 }
 
-namespace {
-
-// Whether any of the 8 bytes is '"', '\\', below 0x20 or above 0x7e (exact existence
-// tests, so a clean word can be skipped whole; a flagged word is looked at byte by byte).
-bool word_needs_a_look(std::uint64_t w) noexcept {
-  constexpr std::uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
-  auto has_zero = [](std::uint64_t x) { return (x - ones) & ~x & high; };
-  std::uint64_t below_space = (w - ones * 0x20) & ~w & high;
-  return (below_space | (w & high) | has_zero(w ^ (ones * 0x7f)) | has_zero(w ^ (ones * '"')) |
-          has_zero(w ^ (ones * '\\'))) != 0;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 std::size_t py_canonical_string_size(std::string_view text, bool& has_escapes) noexcept {
   has_escapes = false;
@@ -246,6 +261,54 @@ std::size_t py_canonical_string_size(std::string_view text, bool& has_escapes) n
     i += 6;
   }
   return 0;
+}
+
+void append_py_unescaped(std::string& out, std::string_view quoted) {
+  std::string_view body = quoted.substr(1, quoted.size() - 2);
+  out.reserve(out.size() + body.size());
+  auto hex = [](char c) { return c <= '9' ? c - '0' : c - 'a' + 10; };
+  while (!body.empty()) {
+    auto slash = body.find('\\');
+    out.append(body.substr(0, slash));
+    if (slash == std::string_view::npos) break;
+    char e = body[slash + 1];
+    body.remove_prefix(slash + 2);
+    switch (e) {
+      case 'n':
+        out += '\n';
+        break;
+      case 'r':
+        out += '\r';
+        break;
+      case 't':
+        out += '\t';
+        break;
+      case 'b':
+        out += '\b';
+        break;
+      case 'f':
+        out += '\f';
+        break;
+      case 'u': {  // never a surrogate here: one BMP code point, 1-3 UTF-8 bytes
+        unsigned v = 0;
+        for (int k = 0; k < 4; ++k) v = v * 16 + static_cast<unsigned>(hex(body[k]));
+        body.remove_prefix(4);
+        if (v < 0x80) {
+          out += static_cast<char>(v);
+        } else if (v < 0x800) {
+          out += static_cast<char>(0xc0 | (v >> 6));
+          out += static_cast<char>(0x80 | (v & 0x3f));
+        } else {
+          out += static_cast<char>(0xe0 | (v >> 12));
+          out += static_cast<char>(0x80 | ((v >> 6) & 0x3f));
+          out += static_cast<char>(0x80 | (v & 0x3f));
+        }
+        break;
+      }
+      default:
+        out += e;  // '"' or '\\'
+    }
+  }
 }
 
 void append_py_value(std::string& out, const boost::json::value& v) {

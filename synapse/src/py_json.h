@@ -28,6 +28,9 @@ std::string py_repr(const boost::json::value* v);
 /// string including both quotes; else 0. \u escapes of surrogates are never canonical here
 /// (the caller falls back to a full parse). Sets has_escapes when it contains a backslash.
 std::size_t py_canonical_string_size(std::string_view text, bool& has_escapes) noexcept;
+/// The value of a quoted string that py_canonical_string_size accepted (quotes included),
+/// appended to out as UTF-8. Undefined for any other input.
+void append_py_unescaped(std::string& out, std::string_view canonical_quoted);
 /// Python's truthiness of a JSON value (null, "", 0, false, [], {} are false).
 bool py_truthy(const boost::json::value* v) noexcept;
 

@@ -17,15 +17,18 @@ boost::system::result<std::unique_ptr<synapse>, url_error> synapse_from_url(
     std::string_view url, boost::asio::any_io_executor ex) {
   auto sep = url.find("://");
   if (sep == std::string_view::npos || sep == 0)
-    return url_error{errc::bad_url, "synapse URL '" + std::string(url) +
-                                        "' has no scheme; expected cosmo://, nats:// or kafka://"};
+    return url_error{errc::bad_url,
+                     "synapse URL '" + std::string(url) +
+                         "' has no scheme; expected cosmo://, cosmos://, nats:// or kafka://"};
   std::string scheme(url.substr(0, sep));
   for (auto& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (scheme == "cosmo") {
+  if (scheme == "cosmo" || scheme == "cosmos") {
     auto opts = cosmo_synapse::parse_url(url);
     if (!opts)
-      return url_error{errc::bad_url, "synapse URL '" + std::string(url) +
-                                          "' is not cosmo://host:port with a port 0-65535"};
+      return url_error{errc::bad_url,
+                       "synapse URL '" + std::string(url) +
+                           "' is not cosmo://host:port or cosmos://host:port[?ca=&cert=&key=&"
+                           "name=&verify=] with a port 0-65535"};
     return std::unique_ptr<synapse>(std::make_unique<cosmo_synapse>(std::move(ex), *opts));
   }
   if (scheme == "nats") {
@@ -38,7 +41,8 @@ boost::system::result<std::unique_ptr<synapse>, url_error> synapse_from_url(
                      "synapse URL '" + std::string(url) +
                          "': kafka:// is not supported in this build (use cosmo:// or nats://)"};
   return url_error{errc::bad_url, "synapse URL '" + std::string(url) + "' has unknown scheme '" +
-                                      scheme + "'; expected cosmo://, nats:// or kafka://"};
+                                      scheme +
+                                      "'; expected cosmo://, cosmos://, nats:// or kafka://"};
 }
 
 }  // namespace neuromesh::synapse

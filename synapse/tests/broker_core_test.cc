@@ -22,6 +22,8 @@ struct recording_sink : broker_sink {
   void on_signal(std::string_view subject, std::string_view frame) override {
     signals.emplace_back(subject, frame);
   }
+  std::vector<session_id> pongs;
+  void on_pong(session_id id) override { pongs.push_back(id); }
   std::vector<std::string> take(session_id id) { return std::exchange(out[id], {}); }
 };
 
@@ -47,6 +49,14 @@ TEST_F(broker_core_test, answers_hello_and_ping) {
   line(1, R"({"op":"hello"})");
   line(1, R"({"op":"ping"})");
   EXPECT_EQ(sink.take(1), (lines{R"({"op":"welcome"})", R"({"op":"pong"})"}));
+}
+
+TEST_F(broker_core_test, a_pong_is_reported_to_the_shell_and_not_answered) {
+  open(1);
+  line(1, R"({"op":"pong"})");
+  EXPECT_TRUE(sink.take(1).empty());
+  EXPECT_EQ(sink.pongs, std::vector<session_id>{1});
+  EXPECT_EQ(core.stats().unknown_ops, 0u);
 }
 
 TEST_F(broker_core_test, routes_a_pub_as_msg_with_reference_key_order) {

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <regex>
 
 namespace neuromesh::synapse::test {
@@ -168,6 +169,57 @@ TEST_F(cli_test, stop_ends_the_broker_process) {
 TEST_F(cli_test, sigterm_stops_the_broker_cleanly) {
   broker->signal(SIGTERM);
   EXPECT_EQ(broker->wait(), 0);
+}
+
+TEST(cli_liveness, the_owner_connection_answers_pings_so_require_pong_keeps_the_broker_up) {
+  child broker({"synapse", "start", "memory", "--port", "0", "-n", "live", "--ping-interval-ms",
+                "20", "--require-pong"});
+  auto banner = broker.read_line();
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(banner, m, std::regex("port ([0-9]+)"))) << banner;
+  std::string url = "cosmo://127.0.0.1:" + m[1].str();
+  // The namespace lives as long as its owner connection; a stale owner would be closed
+  // after three silent intervals (60 ms). Keep checking for ten times that long.
+  auto until = std::chrono::steady_clock::now() + 600ms;
+  int checks = 0;
+  while (std::chrono::steady_clock::now() < until || checks < 3) {
+    auto table = run({"synapse", "view", "--url", url});
+    ASSERT_EQ(table.status, 0) << table.output;
+    ASSERT_NE(table.output.find("live"), std::string::npos) << "check " << checks;
+    ++checks;
+  }
+  broker.signal(SIGTERM);
+  auto rest = broker.rest();
+  EXPECT_EQ(broker.wait(), 0);
+  EXPECT_NE(rest.find("0 stale connections closed"), std::string::npos) << rest;
+}
+
+TEST(cli_tls, start_view_and_stop_speak_cosmos_and_refuse_plaintext) {
+  auto dir = std::filesystem::temp_directory_path() / ("cli-tls-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  auto cert = (dir / "cert.pem").string(), key = (dir / "key.pem").string();
+  auto cmd =
+      "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost "
+      "-addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout " +
+      key + " -out " + cert + " >/dev/null 2>&1";
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  // The owner connection speaks TLS too, and answers pings (--require-pong).
+  child broker({"synapse", "start", "memory", "--port", "0", "-n", "tlsns", "--tls-cert", cert,
+                "--tls-key", key, "--ping-interval-ms", "50", "--require-pong"});
+  auto banner = broker.read_line();
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(banner, m, std::regex("cosmos://127.0.0.1:([0-9]+)"))) << banner;
+  std::string url = "cosmos://127.0.0.1:" + m[1].str() + "?ca=" + cert;
+  auto table = run({"synapse", "view", "--url", url});
+  EXPECT_EQ(table.status, 0) << table.output;
+  EXPECT_NE(table.output.find("tlsns"), std::string::npos) << table.output;
+  auto plain = run({"synapse", "view", "--url", "cosmo://127.0.0.1:" + m[1].str()});
+  EXPECT_EQ(plain.status, 1);
+  EXPECT_NE(plain.output.find("requires TLS"), std::string::npos) << plain.output;
+  auto stop = run({"synapse", "stop", "--url", url, "-n", "tlsns"});
+  EXPECT_EQ(stop.status, 0) << stop.output;
+  EXPECT_EQ(broker.wait(), 0);
+  std::filesystem::remove_all(dir);
 }
 
 TEST(cli_errors, bad_urls_are_explained) {

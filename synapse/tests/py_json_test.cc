@@ -3,6 +3,8 @@
 #include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
 
+#include <random>
+
 namespace neuromesh::synapse::detail {
 namespace {
 
@@ -56,6 +58,49 @@ TEST(py_json, truthiness_matches_python) {
   EXPECT_FALSE(py_truthy(&zero));
   EXPECT_FALSE(py_truthy(&f));
   EXPECT_TRUE(py_truthy(&s));
+}
+
+TEST(py_json, unescaping_a_canonical_string_round_trips_and_agrees_with_the_json_parser) {
+  std::mt19937 rng(20261130);
+  const std::vector<std::string> pieces = {"a",
+                                           "Z",
+                                           " ",
+                                           "\"",
+                                           "\\",
+                                           "/",
+                                           "\n",
+                                           "\r",
+                                           "\t",
+                                           "\b",
+                                           "\f",
+                                           std::string(1, '\0'),
+                                           "\x1f",
+                                           "\x7f",
+                                           "\xc3\xa9",
+                                           "\xe2\x82\xac",
+                                           "\xef\xbf\xbf",
+                                           "\xf0\x9f\x98\x80",
+                                           "{\"v\":\"1\"}"};
+  int fast = 0;
+  for (int round = 0; round < 3000; ++round) {
+    std::string original;
+    int n = static_cast<int>(rng() % 40);
+    for (int i = 0; i < n; ++i) original += pieces[rng() % pieces.size()];
+    std::string quoted = py_string(original);
+    bool escapes = false;
+    std::size_t size = py_canonical_string_size(quoted, escapes);
+    if (size == 0) {  // only astral characters (surrogate pairs) are left to the parser
+      EXPECT_NE(original.find("\xf0"), std::string::npos) << quoted;
+      continue;
+    }
+    ASSERT_EQ(size, quoted.size()) << quoted;
+    ++fast;
+    std::string unescaped = "prefix:";
+    append_py_unescaped(unescaped, quoted);
+    EXPECT_EQ(unescaped, "prefix:" + original) << quoted;
+    EXPECT_EQ(unescaped.substr(7), std::string(boost::json::parse(quoted).as_string())) << quoted;
+  }
+  EXPECT_GT(fast, 1000);
 }
 
 }  // namespace

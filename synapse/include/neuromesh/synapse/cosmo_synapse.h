@@ -7,6 +7,12 @@
 // exponential backoff (reconnect_min .. reconnect_max) and re-sends every live subscription;
 // while disconnected publish/subscribe return errc::not_connected at once. Signals queued
 // for a connection that dropped are lost (the broker keeps no state across restarts).
+// It answers the broker's liveness {"op":"ping"} with {"op":"pong"}, so a neuromesh
+// broker holds it to the ping rule (a hung client is closed as stale).
+//
+// The first line from the broker must be `welcome`; an `err` instead (too many
+// connections, a TLS-only broker) is logged with its message and connect fails with
+// errc::handshake_failed.
 //
 // Thread-safety: any thread; the connection state lives on one strand. Handlers run on the
 // executor of the coroutine that subscribed.
@@ -31,6 +37,16 @@ struct cosmo_options {
   std::chrono::milliseconds reconnect_max{2000};
   std::size_t max_line_bytes = 1 << 20;       ///< inbound line limit
   std::size_t max_outbound_bytes = 8u << 20;  ///< publish waits while more is queued
+  /// TLS (cosmos://): the same NDJSON inside TLS 1.2+; the broker's certificate is
+  /// verified against tls_ca_file (empty: the system's CAs) and tls_server_name (empty:
+  /// host). A failed handshake is logged with its reason; connect returns
+  /// errc::handshake_failed.
+  bool tls = false;
+  std::string tls_ca_file;
+  std::string tls_cert_file;  ///< client certificate for mutual TLS (with tls_key_file)
+  std::string tls_key_file;
+  bool tls_verify = true;  ///< false: accept any certificate (for tests and local use only)
+  std::string tls_server_name;
 };
 
 class cosmo_synapse final : public synapse {
@@ -39,6 +55,9 @@ class cosmo_synapse final : public synapse {
   ~cosmo_synapse() override;
 
   /// cosmo://host:port (host defaults to 127.0.0.1, port to 7070; an explicit 0 is kept).
+  /// cosmos://host:port is the same over TLS; its query may set ca=PATH, cert=PATH,
+  /// key=PATH, verify=false and name=SERVER_NAME (e.g. cosmos://h:7443?ca=/etc/ca.pem).
+  /// Any other query key is errc::bad_url.
   static boost::system::result<cosmo_options> parse_url(std::string_view url);
 
   boost::asio::awaitable<boost::system::error_code> async_connect() override;

@@ -9,13 +9,20 @@
 // libnats reconnects by itself (forever, every reconnect_wait) and re-sends the
 // subscriptions; while it reconnects publishes are buffered by libnats.
 //
+// Request/reply as nats.go's respMux: one libnats subscription on `_INBOX.<nuid>.*`, made
+// at the first request, serves every request; each request's inbox is `_INBOX.<nuid>.<n>`
+// and a reply is routed to its waiter by that subject (a late reply is counted in
+// stats().dropped). No subscription (and no libnats delivery thread) per request.
+//
 // Threading: libnats delivers on its own threads; each Signal is decoded there and the
-// handler is posted to the executor of the coroutine that subscribed. async_connect blocks
-// the calling thread for the TCP connect (bounded by connect_timeout).
+// handler is posted to the executor of the coroutine that subscribed. async_connect does
+// not block the caller's thread: libnats' blocking connect (bounded by connect_timeout)
+// runs on a short-lived thread of its own and completes on the caller's executor.
 
 #include "neuromesh/synapse/synapse.h"
 
 #include <chrono>
+#include <cstddef>
 #include <memory>
 #include <string>
 
@@ -41,6 +48,11 @@ class nats_synapse final : public synapse {
       std::string subject, handler h, std::optional<std::string> queue_group) override;
   synapse_stats stats() const noexcept override;
   std::string url() const override;
+
+  /// libnats subscriptions open now (the shared reply subscription counts as one).
+  std::size_t subscription_count() const;
+  /// Requests waiting for a reply now.
+  std::size_t pending_requests() const;
 
   struct impl;  ///< opaque
 
