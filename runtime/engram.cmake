@@ -56,3 +56,8 @@ set_tests_properties(engram_postgres_test PROPERTIES RESOURCE_LOCK postgres)
 neuromesh_test(NAME engram_binding_test
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/tests/engram_binding_test.cc DEPS neuromesh::runtime
   TIMEOUT 120)
+# engram serve|recall|imprint, effector serve, tool call: the real binary against its broker.
+neuromesh_test(NAME engram_cli_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/tests/engram_cli_test.cc DEPS neuromesh::runtime TIMEOUT 120)
+target_compile_definitions(engram_cli_test PRIVATE NEUROMESH_CLI="$<TARGET_FILE:neuromesh>")
+add_dependencies(engram_cli_test neuromesh)
