@@ -12,6 +12,8 @@ set(NEUROMESH_ENGRAM_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/src/engram_wire.cc
   ${CMAKE_CURRENT_LIST_DIR}/src/engram_host.cc
   ${CMAKE_CURRENT_LIST_DIR}/src/engram_client.cc
+  ${CMAKE_CURRENT_LIST_DIR}/src/bound_engram.cc
+  ${CMAKE_CURRENT_LIST_DIR}/src/dendrite_engram.cc
   ${CMAKE_CURRENT_LIST_DIR}/src/effector.cc
   ${CMAKE_CURRENT_LIST_DIR}/src/effector_calculator.cc
   ${CMAKE_CURRENT_LIST_DIR}/src/effector_files.cc)
@@ -50,3 +52,12 @@ neuromesh_test(NAME engram_host_test
 # Shares the one PostgreSQL of scripts/services (the neurons table among others) with the other
 # PostgreSQL tests: never run beside them (ctest -j).
 set_tests_properties(engram_postgres_test PROPERTIES RESOURCE_LOCK postgres)
+# Axon bindings and Engrams / Effectors hosted by a dendrite (MemorySynapse and cosmo://).
+neuromesh_test(NAME engram_binding_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/tests/engram_binding_test.cc DEPS neuromesh::runtime
+  TIMEOUT 120)
+# engram serve|recall|imprint, effector serve, tool call: the real binary against its broker.
+neuromesh_test(NAME engram_cli_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/tests/engram_cli_test.cc DEPS neuromesh::runtime TIMEOUT 120)
+target_compile_definitions(engram_cli_test PRIVATE NEUROMESH_CLI="$<TARGET_FILE:neuromesh>")
+add_dependencies(engram_cli_test neuromesh)

@@ -6,15 +6,17 @@
 //   quote-a/-b  both bid for "quote" offers; the first bid wins, the other is declined
 //               (TASK_OFFER, BID, TASK_AWARDED, TASK_DECLINED)
 //   planner     asks which city first, then plans           (CLARIFICATION, follow-up TASK)
-//   notes       writes to and reads from the demo Engram    (IMPRINT, RECALL inside a TASK)
-//   calculator  an Effector with add / sub / mul / div      (TOOL_CALL, TOOL_RESULT)
+//   notes       writes to and reads from the demo Engram    (IMPRINT, RECALL inside a TASK,
+//               through the Axon's Engram binding "memory")
+//   calc        multiplies with the calculator Effector     (TOOL_CALL, TOOL_RESULT inside a
+//               TASK, through the Axon's Effector binding "calculator")
+// The demo Engram and the calculator are hosted by the agents' own dendrite.
 // Every Signal is on the node's web view at once. Stops on SIGINT/SIGTERM (DEREGISTER sent)
 // or after --count round trips.
 #include "command.h"
+#include "neuromesh/runtime/bound_engram.h"
 #include "neuromesh/runtime/dendrite.h"
 #include "neuromesh/runtime/effector_calculator.h"
-#include "neuromesh/runtime/engram_client.h"
-#include "neuromesh/runtime/engram_host.h"
 #include "neuromesh/runtime/engram_memory.h"
 #include "runtime_cli.h"
 
@@ -72,27 +74,35 @@ json::value planner(const json::object& in, const rt::context&) {
   return json::object{{"__clarification__", true}, {"question", "Which city?"}};
 }
 
-/// Writes the note to the demo Engram on the task's trace, then recalls every note.
-struct notes_neuron {
-  rt::engram_client* memory;
-  asio::awaitable<json::value> operator()(const json::object& in, const rt::context& ctx) const {
-    rt::imprint_call write;
-    write.target = {.id = memory_id, .trace = ctx.trace, .parent = ctx.task_id, .deadline = 2s};
-    write.op = "append";
-    write.entry = {{"content", in.contains("text") ? in.at("text") : json::value("a note")},
-                   {"tags", json::array{"demo"}}};
-    write.await_ack = true;
-    auto receipt = co_await memory->async_imprint(std::move(write));
-    rt::recall_call read;
-    read.target = {.id = memory_id, .trace = ctx.trace, .parent = ctx.task_id, .deadline = 2s};
-    read.query = {{"tag", "demo"}, {"top_k", 100}};
-    auto recalled = co_await memory->async_recall(std::move(read));
-    json::object out;
-    out["stored"] = receipt && *receipt && (*receipt)->id ? json::value(*(*receipt)->id) : nullptr;
-    out["notes_in_memory"] = recalled ? static_cast<std::int64_t>(recalled->hits.size()) : -1;
-    co_return out;
-  }
-};
+/// Writes the note to the bound Engram (on the task's trace), then recalls every note.
+asio::awaitable<json::value> notes(const json::object& in, const rt::context& ctx) {
+  auto memory = ctx.engram("memory");
+  rt::imprint_call write;
+  write.op = "append";
+  write.entry = {{"content", in.contains("text") ? in.at("text") : json::value("a note")},
+                 {"tags", json::array{"demo"}}};
+  write.await_ack = true;
+  auto receipt = co_await memory.async_imprint(std::move(write));
+  rt::recall_call read;
+  read.query = {{"tag", "demo"}, {"top_k", 100}};
+  auto recalled = co_await memory.async_recall(std::move(read));
+  json::object out;
+  out["stored"] = receipt && *receipt && (*receipt)->id ? json::value(*(*receipt)->id) : nullptr;
+  out["notes_in_memory"] = recalled ? static_cast<std::int64_t>(recalled->hits.size()) : -1;
+  co_return out;
+}
+
+/// Multiplies input.a by input.b with the bound calculator Effector.
+asio::awaitable<json::value> calc(const json::object& in, const rt::context& ctx) {
+  auto calculator = ctx.effector("calculator");
+  rt::tool_call_request c;
+  c.tool = "mul";
+  c.args = in;
+  auto out = co_await calculator.async_call_tool(std::move(c));
+  if (!out) co_return json::object{{"error", out.error().message}};
+  if (out->error) co_return json::object{{"error", *out->error}};
+  co_return json::object{{"product", out->result.value_or(nullptr)}};
+}
 
 void report(int i, const char* what, const rt::result<protocol::signal>& r,
             std::chrono::steady_clock::duration took) {
@@ -117,8 +127,7 @@ asio::awaitable<rt::result<protocol::signal>> plan_trip(rt::dendrite& d, int i) 
   co_return co_await (*pw)->async_wait_for(signal_type::agent_output, 2s);
 }
 
-asio::awaitable<rt::result<protocol::signal>> one_round(rt::dendrite& d, rt::engram_client& tools,
-                                                        int i) {
+asio::awaitable<rt::result<protocol::signal>> one_round(rt::dendrite& d, int i) {
   switch (i % 5) {
     case 0: {
       rt::dispatch_args a{.neuron = "echo", .input = {{"hello", i}}};
@@ -138,20 +147,8 @@ asio::awaitable<rt::result<protocol::signal>> one_round(rt::dendrite& d, rt::eng
       co_return co_await d.async_dispatch_and_wait(std::move(a), 3s);
     }
     default: {
-      rt::tool_call_request c;
-      c.target = {.id = "calculator", .deadline = 2s};
-      c.tool = "mul";
-      c.args = {{"a", i}, {"b", 7}};
-      auto out = co_await tools.async_call_tool(std::move(c));
-      // Shown as the TOOL_RESULT's fields (the call API returns them decoded).
-      protocol::signal shown;
-      shown.type = signal_type::tool_result;
-      json::object fields{{"tool", "mul"}};
-      if (out && out->result) fields["result"] = *out->result;
-      if (out && out->error) fields["error"] = *out->error;
-      if (!out) fields["error"] = out.error().message;
-      shown.payload = protocol::raw_object(fields);
-      co_return shown;
+      rt::dispatch_args a{.neuron = "calc", .input = {{"a", i}, {"b", 7}}};
+      co_return co_await d.async_dispatch_and_wait(std::move(a), 3s);
     }
   }
 }
@@ -159,7 +156,7 @@ asio::awaitable<rt::result<protocol::signal>> one_round(rt::dendrite& d, rt::eng
 const char* round_name(int i) {
   static const char* const names[] = {"TASK echo", "TASK_OFFER quote (first_bid)",
                                       "TASK planner + clarification", "TASK notes (Engram)",
-                                      "TOOL_CALL calculator.mul"};
+                                      "TASK calc (Effector)"};
   return names[i % 5];
 }
 
@@ -167,17 +164,14 @@ asio::awaitable<int> demo_main(synapse::synapse& bus, demo_args a) {
   auto ex = co_await asio::this_coro::executor;
   asio::signal_set signals(ex, SIGINT, SIGTERM);
 
-  // Memory and tools, hosted like any Engram / Effector on the mesh.
+  rt::dendrite agents(ex, bus, nullptr,
+                      {.ns = a.ns, .dendrite_id = "demo-agents", .role = rt::role::worker});
+  // Memory and tools, hosted by the agents' dendrite like any Engram / Effector on the mesh.
   auto memory = std::make_shared<rt::memory_engram>(
       rt::engram_identity{memory_id, "context", {"tags", "substring"}, std::nullopt});
   (void)memory->connect();
-  rt::engram_host host(ex, bus, {.ns = a.ns});
-  host.attach(memory);
-  host.attach(std::make_shared<rt::calculator_effector>());
-  rt::engram_client client(ex, bus, a.ns);
-
-  rt::dendrite agents(ex, bus, nullptr,
-                      {.ns = a.ns, .dendrite_id = "demo-agents", .role = rt::role::worker});
+  agents.attach_engram(memory);
+  agents.attach_effector(std::make_shared<rt::calculator_effector>());
   agents.attach(rt::axon({.neuron_id = "echo", .neuron = echo, .capabilities = {"echo"}}));
   agents.attach(rt::axon({.neuron_id = "quote-a",
                           .neuron = quote_neuron{"quote-a", 12.5},
@@ -185,29 +179,33 @@ asio::awaitable<int> demo_main(synapse::synapse& bus, demo_args a) {
   agents.attach(rt::axon(
       {.neuron_id = "quote-b", .neuron = quote_neuron{"quote-b", 9.0}, .capabilities = {"quote"}}));
   agents.attach(rt::axon({.neuron_id = "planner", .neuron = planner, .capabilities = {"plan"}}));
+  agents.attach(rt::axon(
+      {.neuron_id = "notes",
+       .neuron = notes,
+       .capabilities = {"notes"},
+       .engrams = {{.name = "memory", .directed_id = memory_id, .default_deadline = 2s}}}));
   agents.attach(
-      rt::axon({.neuron_id = "notes", .neuron = notes_neuron{&client}, .capabilities = {"notes"}}));
+      rt::axon({.neuron_id = "calc",
+                .neuron = calc,
+                .capabilities = {"calc"},
+                .effectors = {
+                    {.name = "calculator", .directed_id = "calculator", .default_deadline = 2s}}}));
   rt::dendrite dispatcher(ex, bus, nullptr, {.ns = a.ns, .dendrite_id = "demo-dispatcher"});
 
-  if (auto ec = co_await host.async_start()) {
-    std::cerr << "demo: cannot host the Engram / Effector: " << ec.message() << '\n';
-    co_return 1;
-  }
-  auto ec1 = co_await client.async_start();
   auto ec2 = co_await agents.async_start();
   auto ec3 = co_await dispatcher.async_start();
-  if (ec1 || ec2 || ec3) {
+  if (ec2 || ec3) {
     std::cerr << "demo: cannot start on " << a.url << '\n';
     co_return 1;
   }
-  std::cout << "demo: agents echo, quote-a, quote-b, planner, notes; Engram " << memory_id
+  std::cout << "demo: agents echo, quote-a, quote-b, planner, notes, calc; Engram " << memory_id
             << "; Effector calculator -- on " << a.url << " namespace " << a.ns << std::endl;
 
   int code = 0;
   asio::steady_timer pause(ex);
   for (int i = 0; a.count == 0 || i < a.count; ++i) {
     const auto start = std::chrono::steady_clock::now();
-    auto r = co_await one_round(dispatcher, client, i);
+    auto r = co_await one_round(dispatcher, i);
     report(i, round_name(i), r, std::chrono::steady_clock::now() - start);
     if (!r) code = 1;
     pause.expires_after(std::chrono::milliseconds(a.interval_ms));
@@ -218,8 +216,6 @@ asio::awaitable<int> demo_main(synapse::synapse& bus, demo_args a) {
   std::string reason = "demo over";
   co_await dispatcher.async_stop();
   co_await agents.async_stop(std::move(reason));
-  co_await client.async_stop();
-  co_await host.async_stop();
   co_return a.count == 0 ? 0 : code;
 }
 

@@ -57,8 +57,8 @@ neuromesh dispatch --url cosmo://127.0.0.1:7070 -n @NS@ --neuron echo --input '{
 |---|---|
 | `neurons/echo.{h,cc}` | the example Neuron: a function from the TASK's input to a JSON result |
 | `neurons/echo_test.cc` | dispatches to it through an in-process Synapse |
-| `engram/notes.{h,cc}` | an Engram binding: a Neuron that IMPRINTs to and RECALLs from the `notes` Engram |
-| `effector/greeter.{h,cc}` | an Effector: tool `greet`, called with TOOL_CALL, answered with TOOL_RESULT |
+| `engram/notes.{h,cc}` | an Engram binding: a Neuron that IMPRINTs to and RECALLs from the `notes` Engram through `ctx.engram("notes")` |
+| `effector/greeter.{h,cc}` | an Effector (tool `greet`: TOOL_CALL answered with TOOL_RESULT) and the `welcome` Neuron that calls it through `ctx.effector("greeter")` |
 | `main.cc` | hosts them all: in-process, or on `NEUROMESH_URL` |
 
 A Neuron returns any JSON value (an object becomes AGENT_OUTPUT's `output`); an object with
@@ -74,8 +74,6 @@ request. A thrown exception becomes ERROR `NEURON_EXCEPTION`.
 #include "neurons/echo.h"
 
 #include <neuromesh/runtime/dendrite.h>
-#include <neuromesh/runtime/engram_client.h>
-#include <neuromesh/runtime/engram_host.h>
 #include <neuromesh/synapse/memory_synapse.h>
 #include <neuromesh/synapse/synapse_from_url.h>
 
@@ -93,61 +91,45 @@ request. A thrown exception becomes ERROR `NEURON_EXCEPTION`.
 namespace asio = boost::asio;
 using namespace neuromesh;
 
-// Everything this agent runs on one Synapse: the Neurons' dendrite, the notes Engram and
-// the greeter Effector (hosted like any Engram / Effector on the mesh), and the client the
-// notes Neuron reaches its Engram through.
-struct agent_parts {
-  synapse::synapse& bus;
-  runtime::dendrite& d;
-  runtime::engram_host& host;
-  runtime::engram_client& client;
-};
-
-asio::awaitable<boost::system::error_code> start(agent_parts& a) {
-  if (auto ec = co_await a.bus.async_connect()) co_return ec;
-  if (auto ec = co_await a.host.async_start()) co_return ec;
-  if (auto ec = co_await a.client.async_start()) co_return ec;
-  co_return co_await a.d.async_start();
+// The dendrite hosts the Neurons, the notes Engram and the greeter Effector (REGISTERed like
+// any Engram / Effector on the mesh); the Neurons reach those through their Axon's bindings.
+asio::awaitable<boost::system::error_code> start(synapse::synapse& bus, runtime::dendrite& d) {
+  if (auto ec = co_await bus.async_connect()) co_return ec;
+  co_return co_await d.async_start();
 }
 
-asio::awaitable<void> stop(agent_parts& a) {
+asio::awaitable<void> stop(runtime::dendrite& d) {
   std::string reason = "shutdown";
-  co_await a.d.async_stop(std::move(reason));
-  co_await a.client.async_stop();
-  co_await a.host.async_stop();
+  co_await d.async_stop(std::move(reason));
 }
 
-// In-process: one TASK to echo, one to notes (IMPRINT + RECALL), one tool call; print each.
-asio::awaitable<int> run_once(agent_parts& a) {
-  if (auto ec = co_await start(a)) {
+// In-process: one TASK each to echo, notes (IMPRINT + RECALL) and welcome (a tool call).
+asio::awaitable<int> run_once(synapse::synapse& bus, runtime::dendrite& d) {
+  if (auto ec = co_await start(bus, d)) {
     std::cerr << "@NAME@: " << ec.message() << "\n";
     co_return 1;
   }
   // Arguments of a co_await as locals: GCC 12 mishandles temporaries in co_await operands.
   runtime::dispatch_args task{.neuron = "echo", .input = {{"text", "hello from @NAME@"}}};
-  auto reply = co_await a.d.async_dispatch_and_wait(std::move(task), std::chrono::seconds(5));
+  auto reply = co_await d.async_dispatch_and_wait(std::move(task), std::chrono::seconds(5));
   runtime::dispatch_args note{.neuron = "notes", .input = {{"text", "remember this"}}};
-  auto noted = co_await a.d.async_dispatch_and_wait(std::move(note), std::chrono::seconds(5));
-  runtime::tool_call_request greet;
-  greet.target = {.id = "greeter", .deadline = std::chrono::seconds(5)};
-  greet.tool = "greet";
-  greet.args = {{"name", "@NAME@"}};
-  auto greeted = co_await a.client.async_call_tool(std::move(greet));
-  co_await stop(a);
-  if (!reply || !noted || !greeted || !greeted->ok()) {
+  auto noted = co_await d.async_dispatch_and_wait(std::move(note), std::chrono::seconds(5));
+  runtime::dispatch_args hello{.neuron = "welcome", .input = {{"name", "@NAME@"}}};
+  auto greeted = co_await d.async_dispatch_and_wait(std::move(hello), std::chrono::seconds(5));
+  co_await stop(d);
+  if (!reply || !noted || !greeted) {
     std::cerr << "@NAME@: a call got no answer\n";
     co_return 1;
   }
-  std::cout << to_string(reply->type) << " " << reply->payload.text() << "\n"
-            << to_string(noted->type) << " " << noted->payload.text() << "\n"
-            << "TOOL_RESULT " << boost::json::serialize(*greeted->result) << "\n";
+  for (const auto* r : {&*reply, &*noted, &*greeted})
+    std::cout << to_string(r->type) << " " << r->payload.text() << "\n";
   co_return 0;
 }
 
 // On a real Synapse: serve until SIGINT/SIGTERM, then DEREGISTER, close the connection
 // (it holds the event loop open) and exit.
-asio::awaitable<int> serve(agent_parts& a, synapse::synapse& bus) {
-  if (auto ec = co_await start(a)) {
+asio::awaitable<int> serve(synapse::synapse& bus, runtime::dendrite& d) {
+  if (auto ec = co_await start(bus, d)) {
     std::cerr << "@NAME@: cannot join " << std::getenv("NEUROMESH_URL") << ": " << ec.message()
               << "\n";
     co_return 1;
@@ -155,7 +137,7 @@ asio::awaitable<int> serve(agent_parts& a, synapse::synapse& bus) {
   std::cout << "READY echo" << std::endl;
   asio::signal_set signals(co_await asio::this_coro::executor, SIGINT, SIGTERM);
   co_await signals.async_wait(asio::use_awaitable);
-  co_await stop(a);
+  co_await stop(d);
   co_await bus.async_close();
   co_return 0;
 }
@@ -176,26 +158,24 @@ int main() {
   }
   runtime::dendrite d(io.get_executor(), *bus, nullptr,
                       {.ns = "@NS@", .dendrite_id = "@NAME@", .role = runtime::role::orchestrator});
-  runtime::engram_host host(io.get_executor(), *bus, {.ns = "@NS@"});
-  host.attach(agent::make_notes_memory());
-  host.attach(std::make_shared<agent::greeter_effector>());
-  runtime::engram_client client(io.get_executor(), *bus, "@NS@");
+  d.attach_engram(agent::make_notes_memory());
+  d.attach_effector(std::make_shared<agent::greeter_effector>());
   d.attach(agent::make_echo_axon());
-  d.attach(agent::make_notes_axon(client));
-  agent_parts parts{*bus, d, host, client};
-  auto result =
-      asio::co_spawn(io, url && *url ? serve(parts, *bus) : run_once(parts), asio::use_future);
+  d.attach(agent::make_notes_axon());
+  d.attach(agent::make_welcome_axon());
+  auto result = asio::co_spawn(io, url && *url ? serve(*bus, d) : run_once(*bus, d),
+                               asio::use_future);
   io.run();
   return result.get();
 }
 )~~"},
 {"engram/notes.h", R"~~(#pragma once
 // An Engram binding example: the notes Neuron keeps what it is told in the "notes" Engram
-// (IMPRINT on the task's trace) and answers with how many notes it holds (RECALL).
+// (IMPRINT on the task's trace) and answers with how many notes it holds (RECALL). Its Axon
+// binds the Engram by id; the Neuron reaches it as ctx.engram("notes").
 
 #include <neuromesh/runtime/axon.h>
 #include <neuromesh/runtime/engram.h>
-#include <neuromesh/runtime/engram_client.h>
 
 #include <memory>
 
@@ -204,13 +184,14 @@ namespace agent {
 /// The Engram itself: in memory here; runtime::sqlite_engram or postgres_engram keep it.
 std::shared_ptr<neuromesh::runtime::engram> make_notes_memory();
 
-/// Neuron "notes" (capability "notes"), reaching the Engram through client.
-neuromesh::runtime::axon make_notes_axon(neuromesh::runtime::engram_client& client);
+/// Neuron "notes" (capability "notes") with the Engram binding "notes".
+neuromesh::runtime::axon make_notes_axon();
 
 }  // namespace agent
 )~~"},
 {"engram/notes.cc", R"~~(#include "engram/notes.h"
 
+#include <neuromesh/runtime/bound_engram.h>
 #include <neuromesh/runtime/engram_memory.h>
 
 #include <chrono>
@@ -222,28 +203,23 @@ namespace asio = boost::asio;
 namespace json = boost::json;
 namespace rt = neuromesh::runtime;
 
-// A coroutine Neuron as a named callable (never a capturing lambda: its captures would die
-// at the first co_await).
-struct notes_neuron {
-  rt::engram_client* client;
-  asio::awaitable<json::value> operator()(const json::object& in, const rt::context& ctx) const {
-    rt::imprint_call write;
-    write.target = {.id = "notes", .trace = ctx.trace, .parent = ctx.task_id,
-                    .deadline = std::chrono::seconds(2)};
-    write.op = "append";
-    write.entry = {{"content", in.contains("text") ? in.at("text") : json::value("")},
-                   {"tags", json::array{"note"}}};
-    write.await_ack = true;
-    auto receipt = co_await client->async_imprint(std::move(write));
-    rt::recall_call read;
-    read.target = {.id = "notes", .trace = ctx.trace, .parent = ctx.task_id,
-                   .deadline = std::chrono::seconds(2)};
-    read.query = {{"tag", "note"}, {"top_k", 100}};
-    auto recalled = co_await client->async_recall(std::move(read));
-    if (!receipt || !recalled) co_return json::object{{"__error__", true}, {"message", "no Engram"}};
-    co_return json::object{{"notes", static_cast<std::int64_t>(recalled->hits.size())}};
-  }
-};
+// A coroutine Neuron is a named function (never a capturing lambda: its captures would die
+// at the first co_await). Its calls ride the TASK's trace, parented to the TASK.
+asio::awaitable<json::value> notes(const json::object& in, const rt::context& ctx) {
+  auto memory = ctx.engram("notes");  // a local: GCC 12 and temporaries in co_await operands
+  rt::imprint_call write;
+  write.op = "append";
+  write.entry = {{"content", in.contains("text") ? in.at("text") : json::value("")},
+                 {"tags", json::array{"note"}}};
+  write.await_ack = true;
+  auto receipt = co_await memory.async_imprint(std::move(write));
+  rt::recall_call read;
+  read.query = {{"tag", "note"}, {"top_k", 100}};
+  auto recalled = co_await memory.async_recall(std::move(read));
+  if (!receipt) co_return json::object{{"__error__", true}, {"message", receipt.error().message}};
+  if (!recalled) co_return json::object{{"__error__", true}, {"message", recalled.error().message}};
+  co_return json::object{{"notes", static_cast<std::int64_t>(recalled->hits.size())}};
+}
 
 }  // namespace
 
@@ -254,16 +230,23 @@ std::shared_ptr<rt::engram> make_notes_memory() {
   return memory;
 }
 
-rt::axon make_notes_axon(rt::engram_client& client) {
-  return rt::axon({.neuron_id = "notes", .neuron = notes_neuron{&client}, .capabilities = {"notes"}});
+rt::axon make_notes_axon() {
+  return rt::axon({.neuron_id = "notes",
+                   .neuron = notes,
+                   .capabilities = {"notes"},
+                   .engrams = {{.name = "notes",
+                                .directed_id = "notes",
+                                .default_deadline = std::chrono::seconds(2)}}});
 }
 
 }  // namespace agent
 )~~"},
 {"effector/greeter.h", R"~~(#pragma once
 // An Effector example: tool "greet" answers {"greeting": "Hello, NAME!"}. Tool failures ride
-// in the TOOL_RESULT's error, never as exceptions.
+// in the TOOL_RESULT's error, never as exceptions. The welcome Neuron calls it through its
+// Axon's Effector binding "greeter" (ctx.effector("greeter")).
 
+#include <neuromesh/runtime/axon.h>
 #include <neuromesh/runtime/effector.h>
 
 namespace agent {
@@ -274,9 +257,16 @@ class greeter_effector final : public neuromesh::runtime::effector {
   neuromesh::runtime::tool_outcome call(const neuromesh::runtime::tool_call& c) override;
 };
 
+/// Neuron "welcome": greets input.name with the greeter's tool "greet".
+neuromesh::runtime::axon make_welcome_axon();
+
 }  // namespace agent
 )~~"},
 {"effector/greeter.cc", R"~~(#include "effector/greeter.h"
+
+#include <neuromesh/runtime/bound_engram.h>
+
+#include <chrono>
 
 namespace agent {
 
@@ -289,6 +279,33 @@ neuromesh::runtime::tool_outcome greeter_effector::call(const neuromesh::runtime
   else
     out.result = boost::json::object{{"greeting", "Hello, " + std::string(name->get_string()) + "!"}};
   return out;
+}
+
+namespace {
+
+namespace rt = neuromesh::runtime;
+
+boost::asio::awaitable<boost::json::value> welcome(const boost::json::object& in,
+                                                   const rt::context& ctx) {
+  auto greeter = ctx.effector("greeter");
+  rt::tool_call_request call;
+  call.tool = "greet";
+  call.args = in;
+  auto out = co_await greeter.async_call_tool(std::move(call));
+  if (!out) co_return boost::json::object{{"__error__", true}, {"message", out.error().message}};
+  if (out->error) co_return boost::json::object{{"__error__", true}, {"message", *out->error}};
+  co_return *out->result;
+}
+
+}  // namespace
+
+rt::axon make_welcome_axon() {
+  return rt::axon({.neuron_id = "welcome",
+                   .neuron = welcome,
+                   .capabilities = {"welcome"},
+                   .effectors = {{.name = "greeter",
+                                  .directed_id = "greeter",
+                                  .default_deadline = std::chrono::seconds(2)}}});
 }
 
 }  // namespace agent

@@ -1,5 +1,5 @@
-// neuromesh up: the node — cosmo:// broker (or a NATS connection), registry mirror, HTTP
-// catalog, web view and /metrics in one process (node layer). Configuration: flags >
+// neuromesh up: the node — cosmo:// broker (or a NATS connection), registry mirror, an Engram,
+// HTTP catalog, web view and /metrics in one process (node layer). Configuration: flags >
 // NEUROMESH_* environment > --config TOML file > defaults; --print-config shows the result.
 #include "command.h"
 #include "neuromesh/node/config.h"
@@ -36,6 +36,8 @@ void print_banner(const node::node_config& c, const node::node_endpoints& e) {
                      e.http_url);
   out += fmt::format("  metrics   {}/metrics\n", e.http_url);
   out += fmt::format("  store     {}\n", e.store_url);
+  out += fmt::format("  engram    {} (kind {}, {})  RECALL / IMPRINT here\n", e.engram_id,
+                     e.engram_kind, e.engram_url);
   out += "Ctrl-C stops the node.\n";
   std::fwrite(out.data(), 1, out.size(), stdout);
   std::fflush(stdout);
@@ -48,6 +50,8 @@ void print_json(const node::node_config& c, const node::node_endpoints& e) {
                         {"metrics_url", e.http_url + "/metrics"},
                         {"namespace", c.ns},
                         {"store", e.store_url},
+                        {"engram_id", e.engram_id},
+                        {"engram_store", e.engram_url},
                         {"data_dir", c.data_dir.string()}};
   std::cout << boost::json::serialize(o) << std::endl;
 }

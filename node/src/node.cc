@@ -7,6 +7,7 @@
 #include "neuromesh/protocol/codec.h"
 #include "neuromesh/protocol/subject.h"
 #include "neuromesh/registry/store_url.h"
+#include "neuromesh/runtime/engram_url.h"
 #include "neuromesh/synapse/synapse_from_url.h"
 #include "node_impl.h"
 
@@ -121,6 +122,7 @@ asio::awaitable<void> phased_stop(node::impl* self) {
     list.swap(self->participants);
   }
   for (const auto& p : list) co_await publish_one(self, protocol::deregister_signal(p.id), true);
+  if (self->engram_host) co_await self->engram_host->async_stop();
   // 3. The Synapse client, then the broker (which lets queued lines drain).
   self->feed_sub.unsubscribe();
   if (self->bus) co_await self->bus->async_close();
@@ -137,6 +139,36 @@ void watchdog(node::impl* self, std::chrono::milliseconds limit) {
   std::fprintf(stderr, "neuromesh up: graceful stop took longer than %lld ms; exiting\n",
                static_cast<long long>(limit.count()));
   std::_Exit(3);
+}
+
+}  // namespace
+
+namespace {
+
+// The node's Engram: SQLite in the data folder, served on the node's own Synapse client.
+// Called from start() while it drives the io_context by hand.
+void start_engram(node::impl& s) {
+  const auto path = s.config.data_dir / "engram.db";
+  const std::string url = "sqlite:" + path.string();
+  auto opened =
+      runtime::open_engram(url, runtime::engram_identity{"memory", "context", {}, std::nullopt});
+  if (!opened)
+    throw std::runtime_error("cannot open the Engram " + url + ": " + opened.error().message);
+  s.memory = std::shared_ptr<runtime::engram>(std::move(*opened));
+  runtime::engram_host_options ho;
+  ho.ns = s.config.ns;
+  ho.subscribe = false;  // fed by on_signal from the node's namespace subscription
+  s.engram_host = std::make_unique<runtime::engram_host>(s.ioc.get_executor(), *s.bus, ho);
+  s.engram_host->attach(s.memory);
+  auto started = asio::co_spawn(s.ioc, s.engram_host->async_start(), asio::use_future);
+  while (started.wait_for(std::chrono::milliseconds(0)) != std::future_status::ready)
+    s.ioc.run_one_for(std::chrono::milliseconds(50));
+  if (auto ec = started.get())
+    throw std::runtime_error("cannot serve the Engram on " + s.endpoints.broker_url + ": " +
+                             ec.message());
+  s.endpoints.engram_id = s.memory->engram_id();
+  s.endpoints.engram_kind = s.memory->engram_kind();
+  s.endpoints.engram_url = url;
 }
 
 }  // namespace
@@ -162,6 +194,17 @@ void node::impl::on_signal(const protocol::signal& s) {
   stats.observe_in(s, text.size(), signal_stats::clock::now());
   feed.publish(text);
   using protocol::signal_type;
+  switch (s.type) {
+    case signal_type::recall:
+    case signal_type::imprint:
+    case signal_type::final:
+    case signal_type::stop:
+      // The Engram: served on its pool, replies published from the node's io_context.
+      if (engram_host) engram_host->serve(s);
+      break;
+    default:
+      break;
+  }
   switch (s.type) {
     case signal_type::register_:
     case signal_type::heartbeat:
@@ -315,6 +358,7 @@ void node::start(bool handle_signals) {
                              subscribed.error().message());
   }
   s.feed_sub = *subscribed;
+  start_engram(s);
   busy.reset();
 
   if (handle_signals) {
@@ -349,6 +393,8 @@ void node::run() {
   s.http_thread.join();
   s.store_thread.join();
   s.store->close();
+  s.engram_host.reset();  // joins its pool
+  if (s.memory) s.memory->close();
   {
     std::lock_guard lock(s.watchdog_mu);
     s.stop_done = true;

@@ -9,6 +9,8 @@
 #include "neuromesh/node/registry_mirror.h"
 #include "neuromesh/node/signal_feed.h"
 #include "neuromesh/node/signal_stats.h"
+#include "neuromesh/runtime/engram.h"
+#include "neuromesh/runtime/engram_host.h"
 #include "neuromesh/synapse/broker_server.h"
 #include "neuromesh/synapse/synapse.h"
 
@@ -54,6 +56,8 @@ struct node::impl {
   std::unique_ptr<synapse::broker_server> broker;
   std::unique_ptr<synapse::synapse> bus;
   synapse::subscription feed_sub;
+  std::shared_ptr<runtime::engram> memory;            ///< the node's Engram
+  std::unique_ptr<runtime::engram_host> engram_host;  ///< serves it on bus (destroyed first)
 
   std::unique_ptr<catalog::catalog_service> catalog;
   std::unique_ptr<catalog::server> http;

@@ -4,17 +4,25 @@
 
 #include "neuromesh/protocol/codec.h"
 #include "neuromesh/registry/store_url.h"
+#include "neuromesh/runtime/engram_client.h"
+#include "neuromesh/synapse/synapse_from_url.h"
 #include "neuromesh/testing/testing.h"
 #include "up_process.h"
 
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/connect.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read.hpp>
+#include <boost/asio/use_future.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
 
+#include <future>
 #include <mutex>
+#include <thread>
 
 namespace neuromesh::node {
 namespace {
@@ -193,7 +201,8 @@ TEST_F(node_fixture, metrics_show_signals_broker_registry_and_catalog) {
   http(url(), "GET", "/health");
   auto text = http(url(), "GET", "/metrics").body;
   for (auto needle :
-       {R"(neuromesh_node_signals_in_total{type="REGISTER"} 1)", "neuromesh_broker_connections 2",
+       {// m1's REGISTER and the node's own Engram's
+        R"(neuromesh_node_signals_in_total{type="REGISTER"} 2)", "neuromesh_broker_connections 2",
         "neuromesh_broker_subscriptions 2", R"(neuromesh_registry_neurons{status="alive"} 1)",
         R"(neuromesh_registry_mirrored_total{type="REGISTER"} 1)",
         R"(neuromesh_catalog_requests_total{method="GET",route="/health",status="200"} 1)",
@@ -227,6 +236,75 @@ TEST_F(node_fixture, attached_participants_register_heartbeat_and_deregister_on_
   stop();
   auto store = registry::open_store(db).value();
   EXPECT_EQ(store->get("demo-echo").value()->status, "deregistered");
+}
+
+// An agent's caller side of the node's Engram: an engram_client on its own connection.
+class engram_caller {
+ public:
+  explicit engram_caller(const std::string& broker_url)
+      : work_(io_.get_executor()), thread_([this] { io_.run(); }) {
+    bus_ = std::move(synapse::synapse_from_url(broker_url, io_.get_executor()).value());
+    EXPECT_FALSE(run(bus_->async_connect()));
+    client_.emplace(io_.get_executor(), *bus_, "dev");
+    EXPECT_FALSE(run(client_->async_start()));
+  }
+  ~engram_caller() {
+    run(client_->async_stop());
+    run(bus_->async_close());
+    work_.reset();
+    thread_.join();
+  }
+  template <class T>
+  T run(boost::asio::awaitable<T> a) {
+    auto f = boost::asio::co_spawn(io_, std::move(a), boost::asio::use_future);
+    if (f.wait_for(20s) != std::future_status::ready) throw std::runtime_error("deadline");
+    return f.get();
+  }
+  runtime::engram_client& client() { return *client_; }
+
+ private:
+  boost::asio::io_context io_;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
+  std::thread thread_;
+  std::unique_ptr<synapse::synapse> bus_;
+  std::optional<runtime::engram_client> client_;
+};
+
+runtime::engram_result<runtime::recall_result> recall_milk(engram_caller& c) {
+  runtime::recall_call get;
+  get.target = {.kind = "context", .deadline = 5000ms};
+  get.query = {{"text", "milk"}};
+  return c.run(c.client().async_recall(std::move(get)));
+}
+
+TEST_F(node_fixture, its_engram_keeps_what_agents_imprint_across_a_restart) {
+  start();
+  EXPECT_EQ(n->endpoints().engram_id, "memory");
+  EXPECT_EQ(n->endpoints().engram_url, "sqlite:" + (dir.path / "data" / "engram.db").string());
+  {
+    engram_caller c(n->endpoints().broker_url);
+    runtime::imprint_call put;
+    put.target = {.id = "memory", .deadline = 5000ms};
+    put.entry = {{"content", "buy milk"}, {"tags", boost::json::array{"shopping"}}};
+    put.await_ack = true;
+    auto receipt = c.run(c.client().async_imprint(std::move(put)));
+    ASSERT_TRUE(receipt) << receipt.error().message;
+    ASSERT_TRUE(*receipt);
+    EXPECT_TRUE((*receipt)->ok());
+    EXPECT_EQ((*receipt)->engram_id, "memory");
+    auto found = recall_milk(c);
+    ASSERT_TRUE(found) << found.error().message;
+    ASSERT_EQ(found->hits.size(), 1u);
+    EXPECT_EQ(found->engram_ids, std::vector<std::string>{"memory"});
+  }
+  stop();
+  start();  // the same data folder
+  engram_caller again(n->endpoints().broker_url);
+  auto found = recall_milk(again);
+  ASSERT_TRUE(found) << found.error().message;
+  ASSERT_EQ(found->hits.size(), 1u);
+  EXPECT_EQ(found->hits[0].entry.content, boost::json::value("buy milk"));
+  EXPECT_EQ(found->hits[0].entry.tags, std::vector<std::string>{"shopping"});
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include <exception>
+#include <set>
 
 namespace neuromesh::runtime {
 
@@ -27,10 +28,31 @@ asio::awaitable<json::value> neuron::operator()(const json::object& input,
   co_return co_await std::move(op);
 }
 
+namespace {
+
+template <class Binding>
+void check_bindings(const std::string& neuron_id, const std::vector<Binding>& bindings,
+                    const char* what) {
+  std::set<std::string> names;
+  for (const auto& b : bindings) {
+    if (b.name.empty())
+      throw usage_error("axon '" + neuron_id + "': an " + what + " binding needs a name");
+    if (auto ok = b.check(); !ok)
+      throw usage_error("axon '" + neuron_id + "': " + ok.error().message);
+    if (!names.insert(b.name).second)
+      throw usage_error("axon '" + neuron_id + "': two " + what + " bindings named '" + b.name +
+                        "'");
+  }
+}
+
+}  // namespace
+
 axon::axon(axon_options options) : o_(std::move(options)) {
   if (o_.neuron_id.empty()) throw usage_error("axon: neuron_id must not be empty");
   if (!o_.neuron) throw usage_error("axon '" + o_.neuron_id + "': no neuron given");
   o_.capabilities = detail::sorted_unique(std::move(o_.capabilities));
+  check_bindings(o_.neuron_id, o_.engrams, "Engram");
+  check_bindings(o_.neuron_id, o_.effectors, "Effector");
 }
 
 bool axon::covers(const std::vector<std::string>& wanted) const noexcept {
@@ -116,7 +138,10 @@ asio::awaitable<signal> axon::async_handle_task(const signal& task, dendrite* ho
               .neuron_id = o_.neuron_id,
               .context_ref = detail::string_field(payload, "context_ref").value_or(""),
               .items = {},
-              .host = host};
+              .host = host,
+              .engram_bindings = &o_.engrams,
+              .effector_bindings = &o_.effectors,
+              .caller = host != nullptr && has_bindings() ? host->engram_caller() : nullptr};
   json::object input;
   if (auto it = payload.find("input"); it != payload.end() && !it->value().is_null()) {
     if (!it->value().is_object())

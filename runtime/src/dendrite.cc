@@ -425,6 +425,7 @@ dendrite::~dendrite() {
   p.unsubscribe_all();
   p.cancel_all_tasks();
   if (!p.axons.empty()) p.spawn(final_deregisters(impl_, p.axons), "final DEREGISTER");
+  p.abandon_engrams();
 }
 
 const dendrite_options& dendrite::options() const noexcept { return impl_->o; }
@@ -472,6 +473,7 @@ asio::awaitable<axon*> dendrite::async_add(axon a) {
     co_await p->ensure_type(signal_type::discover);
     co_await p->ensure_type(signal_type::stop);
     if (p->o.auto_bid) co_await p->ensure_type(signal_type::task_offer);
+    co_await p->start_engrams();  // the caller, when this Axon is the first with bindings
     co_await p->register_axon(added);
     p->start_heartbeat();
   }
@@ -551,6 +553,8 @@ asio::awaitable<boost::system::error_code> dendrite::async_start() {
     auto r = co_await p->store_call(std::move(call));
     if (!r) p->store_call_failed("connect", r.error().message);
   }
+  // Engrams / Effectors hosted here, and the caller of the Axons' bindings (before TASKs).
+  co_await p->start_engrams();
   // 2. hosting subscriptions, then REGISTER per Axon
   if (!p->axons.empty()) {
     co_await p->ensure_task_subscriptions();
@@ -603,6 +607,7 @@ asio::awaitable<void> dendrite::async_stop(std::string reason) {
   p->close_all_pathways();
   if (!p->running) co_return;
   p->running = false;
+  co_await p->stop_caller();  // waiting binding calls wake with cancelled
   p->cancel_timers();
   p->unsubscribe_all();
   // Drain: let running Neurons finish for up to drain_timeout, then cancel them.
@@ -620,6 +625,7 @@ asio::awaitable<void> dendrite::async_stop(std::string reason) {
   }
   auto axons = p->axons;
   for (auto& a : axons) co_await p->deregister_axon(a, reason);
+  co_await p->stop_hosting();
 }
 
 // ---- registry -------------------------------------------------------------------------------

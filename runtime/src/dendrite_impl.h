@@ -35,6 +35,8 @@ class memory_synapse;
 
 namespace neuromesh::runtime {
 
+class engram_host;
+
 struct dendrite::impl : std::enable_shared_from_this<impl> {
   impl(boost::asio::any_io_executor e, synapse::synapse& b, registry::registry_store* s,
        dendrite_options opts);
@@ -145,6 +147,23 @@ struct dendrite::impl : std::enable_shared_from_this<impl> {
   void cancel_all_tasks();
   void open_pathway(const std::shared_ptr<pathway>& pw);
   void spawn(boost::asio::awaitable<void> a, const char* what);
+
+  // ---- Engrams, Effectors and the bindings' caller (dendrite_engram.cc) ----
+  std::shared_ptr<engram_host> hosting;   // made by attach_engram / attach_effector
+  std::shared_ptr<engram_client> caller;  // while an Axon with bindings is attached
+  /// Starts the caller (bound Axons) and the hosting (subscriptions, REGISTERs). Idempotent.
+  boost::asio::awaitable<void> start_engrams();
+  /// Wakes waiting binding calls with cancelled; DEREGISTERs hosted Engrams / Effectors.
+  boost::asio::awaitable<void> stop_caller();
+  boost::asio::awaitable<void> stop_hosting();
+  /// The destructor of a running dendrite: the DEREGISTERs go out from a coroutine.
+  void abandon_engrams();
+  /// §4.6 steps 3–5 and 9: RECALL / IMPRINT / TOOL_CALL / FINAL to the hosted ones.
+  void serve_engrams(const protocol::signal& s);
+  /// STOP's reply: STOPPED once the hosted Engrams settled the trace (rollback compensates),
+  /// when anything was cancelled, compensated or observed.
+  void ack_stop(const protocol::signal& stop, bool rollback, std::size_t cancelled,
+                std::int64_t compensated, bool had_pathway);
 
   // ---- inbound (dendrite_inbound.cc) ----
   synapse::handler make_handler(bool task_path);

@@ -225,9 +225,12 @@ void dendrite::impl::on_inbound(const signal& s) {
       return;
     case signal_type::recall:
     case signal_type::imprint:
-      // No Engrams are hosted by this runtime yet: observers only, never Pathways.
+      serve_engrams(s);  // steps 3-4: hosted Engrams, then observers; never Pathways
       fire_handlers(s);
       return;
+    case signal_type::tool_call:
+      serve_engrams(s);  // step 5: hosted Effectors; not consumed
+      break;
     case signal_type::stop:
       on_stop(s);
       return;
@@ -260,7 +263,8 @@ void dendrite::impl::on_inbound(const signal& s) {
       }
     }
     for (auto& pw : closing) pw->close();
-    untrack_tasks(trace);  // stop tracking (without cancelling)
+    untrack_tasks(trace);                                // stop tracking (without cancelling)
+    if (s.type == signal_type::final) serve_engrams(s);  // commit the hosted sagas
   }
   if (s.type == signal_type::task_awarded) on_award(s);
   if (protocol::is_pathway_type(s.type)) {
@@ -334,14 +338,7 @@ void dendrite::impl::on_stop(const signal& s) {
       spdlog::warn("dendrite {}: rollback hook threw: {}", o.dendrite_id, ex.what());
     }
   }
-  if (cancelled > 0 || compensated > 0 || had_pathway) {
-    ++st.stops_acked;
-    auto ack = protocol::stopped_signal(s, {.rolled_back = rollback,
-                                            .cancelled = static_cast<std::int64_t>(cancelled),
-                                            .compensated = compensated,
-                                            .node = o.ns});
-    spawn(publish_one(shared_from_this(), std::move(ack)), "STOPPED");
-  }
+  ack_stop(s, rollback, cancelled, compensated, had_pathway);  // hosted Engrams settle first
   fire_handlers(s);
 }
 

@@ -139,6 +139,9 @@ asio::awaitable<engram_result<std::vector<signal>>> async_exchange(
   if (!(wake_on_first && !w->replies.empty()) && !w->cancelled) {
     boost::system::error_code ec;
     co_await w->timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    // Aborted with nothing to show and no trace end seen: the waiting coroutine itself was
+    // cancelled (a STOPped Neuron): that is a cancellation, not a timeout.
+    if (ec == asio::error::operation_aborted && w->replies.empty()) w->cancelled = true;
   }
   st->waiters.erase(key);
   if (w->cancelled)
@@ -201,6 +204,7 @@ asio::awaitable<engram_result<recall_result>> engram_client::async_recall(recall
   try {
     protocol::recall_args a;
     a.query = protocol::raw_object(c.query);
+    if (c.recall_mode.empty()) c.recall_mode = "first";
     a.recall_mode = c.recall_mode;
     if (c.filters) a.filters = protocol::raw_object(*c.filters);
     a.context_ref = c.context_ref;

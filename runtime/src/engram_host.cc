@@ -36,6 +36,7 @@ struct engram_host::state : std::enable_shared_from_this<engram_host::state> {
   std::vector<std::shared_ptr<effector>> effectors;
   std::vector<synapse::subscription> subscriptions;
   bool started = false;
+  bool stopped = false;
   std::atomic<std::uint64_t> recalls{0}, imprints{0}, tool_calls{0}, error_replies{0}, commits{0},
       compensated{0}, publish_errors{0};
 
@@ -43,6 +44,7 @@ struct engram_host::state : std::enable_shared_from_this<engram_host::state> {
     if (r.payload.find("error")) ++error_replies;
   }
   std::vector<signal> handle(const signal& s);
+  std::size_t settle(const std::string& trace, bool rollback);
 };
 
 namespace {
@@ -121,15 +123,7 @@ std::vector<signal> engram_host::state::handle(const signal& s) {
       break;
     case signal_type::stop: {
       const bool rollback = s.payload.find("rollback") == std::optional<std::string_view>("true");
-      std::int64_t undone = 0;
-      for (auto& e : engrams) {
-        if (rollback) {
-          if (auto n = e->compensate(s.trace_id.str())) undone += static_cast<std::int64_t>(*n);
-        } else if (e->commit(s.trace_id.str())) {
-          ++commits;
-        }
-      }
-      compensated += static_cast<std::uint64_t>(undone);
+      const auto undone = static_cast<std::int64_t>(settle(s.trace_id.str(), rollback));
       if (undone > 0)
         out.push_back(protocol::stopped_signal(
             s,
@@ -140,6 +134,23 @@ std::vector<signal> engram_host::state::handle(const signal& s) {
       break;
   }
   return out;
+}
+
+std::size_t engram_host::state::settle(const std::string& trace, bool rollback) {
+  std::size_t undone = 0;
+  for (auto& e : engrams) {
+    if (rollback) {
+      if (auto n = e->compensate(trace))
+        undone += *n;
+      else
+        spdlog::warn("engram host: compensating trace {} on {} failed: {}", trace, e->engram_id(),
+                     n.error().message);
+    } else if (e->commit(trace)) {
+      ++commits;
+    }
+  }
+  compensated += undone;
+  return undone;
 }
 
 engram_host::engram_host(asio::any_io_executor ex, synapse::synapse& bus,
@@ -178,6 +189,17 @@ std::vector<signal> engram_host::registrations() const {
   return out;
 }
 
+std::vector<signal> engram_host::deregistrations() const {
+  std::vector<signal> out;
+  for (const auto& e : state_->engrams) out.push_back(protocol::deregister_signal(e->engram_id()));
+  for (const auto& fx : state_->effectors)
+    out.push_back(protocol::deregister_signal(fx->effector_id()));
+  return out;
+}
+
+bool engram_host::has_engrams() const noexcept { return !state_->engrams.empty(); }
+bool engram_host::has_effectors() const noexcept { return !state_->effectors.empty(); }
+
 namespace {
 
 // The subscription handler: hands each Signal to the pool.
@@ -192,14 +214,15 @@ struct inbound {
 
 asio::awaitable<boost::system::error_code> engram_host::async_start() {
   auto st = state_;
-  if (st->started) co_return boost::system::error_code{};
+  if (st->started && !st->stopped) co_return boost::system::error_code{};
   st->started = true;
+  st->stopped = false;
   static constexpr signal_type engram_types[] = {signal_type::recall, signal_type::imprint,
                                                  signal_type::final, signal_type::stop};
-  std::vector<signal_type> types;
-  if (!st->engrams.empty())
+  std::vector<signal_type> types;  // none without subscribe: the owner feeds serve()
+  if (st->options.subscribe && !st->engrams.empty())
     for (auto t : engram_types) types.push_back(t);
-  if (!st->effectors.empty()) types.push_back(signal_type::tool_call);
+  if (st->options.subscribe && !st->effectors.empty()) types.push_back(signal_type::tool_call);
   for (auto t : types) {
     // Named arguments: GCC 12 mishandles temporaries in co_await operands.
     auto subject = protocol::subject_for(st->options.ns, t);
@@ -221,10 +244,37 @@ asio::awaitable<void> engram_host::async_stop() {
   auto st = state_;
   for (auto& sub : st->subscriptions) sub.unsubscribe();
   st->subscriptions.clear();
-  co_return;
+  if (!st->started || st->stopped) co_return;
+  st->stopped = true;
+  for (auto& d : deregistrations()) {
+    auto subject = protocol::subject_for(st->options.ns, d.type);
+    if (auto ec = co_await st->bus.async_publish(std::move(subject), std::move(d)); ec) {
+      ++st->publish_errors;
+      spdlog::warn("engram host: publishing DEREGISTER failed: {}", ec.message());
+    }
+  }
 }
 
 std::vector<signal> engram_host::handle(const signal& s) { return state_->handle(s); }
+
+void engram_host::serve(const signal& s) { serve_on_pool(state_, s); }
+
+namespace {
+
+asio::awaitable<std::size_t> settle_on_pool(std::shared_ptr<engram_host::state> st,
+                                            std::string trace, bool rollback) {
+  co_return st->settle(trace, rollback);
+}
+
+}  // namespace
+
+asio::awaitable<std::size_t> engram_host::async_settle(protocol::trace_id trace, bool rollback) {
+  auto st = state_;
+  if (st->engrams.empty()) co_return 0;
+  auto work = settle_on_pool(st, trace.str(), rollback);
+  auto pool = st->pool.get_executor();
+  co_return co_await asio::co_spawn(pool, std::move(work), asio::use_awaitable);
+}
 
 engram_host_stats engram_host::stats() const noexcept {
   engram_host_stats s;

@@ -240,6 +240,29 @@ TEST(engram_host, round_trips_over_the_cosmo_broker) {
   io.run(server.async_stop());
 }
 
+TEST(engram_host, stop_deregisters_its_engrams_and_effectors_once) {
+  io_thread io;
+  synapse::memory_synapse bus;
+  ASSERT_FALSE(io.run(bus.async_connect()));
+  auto events = std::make_shared<recorder>();
+  ASSERT_TRUE(io.run(bus.async_subscribe(proto::namespace_wildcard("dev"), recorder_handler{events},
+                                         std::nullopt)));
+  engram_host host(io.executor(), bus, {.ns = "dev"});
+  host.attach(connected_memory("mem", "context"));
+  host.attach(std::make_shared<calculator_effector>("calc"));
+  io.run(host.async_stop());  // before start: nothing to withdraw
+  ASSERT_FALSE(io.run(host.async_start()));
+  io.run(host.async_stop());
+  io.run(host.async_stop());  // idempotent
+  ASSERT_TRUE(neuromesh::testing::eventually(
+      [&] { return events->of(proto::signal_type::deregister).size() == 2; }));
+  auto deregs = events->of(proto::signal_type::deregister);
+  EXPECT_EQ(deregs[0].directed->id, "mem");
+  EXPECT_EQ(deregs[1].directed->id, "calc");
+  EXPECT_EQ(host.stats().publish_errors, 0u);
+  io.run(bus.async_close());
+}
+
 asio::awaitable<void> async_end_trace(synapse::memory_synapse& bus, proto::trace_id trace) {
   // Named arguments: GCC 12 mishandles temporaries in co_await operands.
   auto subject = proto::subject_for("dev", proto::signal_type::final);

@@ -4,6 +4,9 @@
 //     config.synapse (nats://... to go past one machine);
 //   * the registry mirror (registry_mirror.h) of every REGISTER / HEARTBEAT / DEREGISTER on
 //     the namespace into the registry store, with the stale sweep;
+//   * an Engram (SQLite in the data folder, engram_id "memory", kind "context") that agents
+//     RECALL / IMPRINT (runtime::engram_host; DEREGISTERed at stop, entries kept across
+//     restarts);
 //   * the HTTP catalog (runspec-registry API) over the same store, extended with the web
 //     view at `/`, its Server-Sent Events feed, its small JSON API and the node's counters
 //     on `/metrics` (web_routes.h lists the routes).
@@ -11,7 +14,8 @@
 // Lifecycle: construct (no I/O), start() (lock the data folder, open the stores, bind both
 // ports, connect the Synapse; throws std::runtime_error with one line naming what failed),
 // run() on one thread until stop() or SIGINT/SIGTERM (start(true)), then the phased stop: stop
-// accepting HTTP, end the page streams, deregister attached participants, close the Synapse, stop
+// accepting HTTP, end the page streams, deregister attached participants and the Engram, close
+// the Synapse, stop
 // the broker (it lets queues drain for a moment), drain the mirror's queue, close the stores. The
 // whole stop is bounded by shutdown_grace (plus a margin); past it the process exits.
 //
@@ -42,6 +46,9 @@ struct node_endpoints {
   std::string http_url;    ///< http://HOST:PORT (web view at /, catalog, /metrics)
   std::string store_url;   ///< sqlite:PATH or the postgres URL
   bool embedded_broker = true;
+  std::string engram_id;  ///< the node's Engram ("memory", kind "context")
+  std::string engram_kind;
+  std::string engram_url;  ///< sqlite:PATH of its entries (data_dir/engram.db)
 };
 
 class node {

@@ -21,6 +21,7 @@
 // from its dendrite's executor only.
 
 #include "neuromesh/protocol/signal.h"
+#include "neuromesh/runtime/binding.h"
 #include "neuromesh/runtime/context.h"
 
 #include <boost/asio/awaitable.hpp>
@@ -96,11 +97,16 @@ struct axon_options {
   std::string version{};
   std::string neuron_kind = "neuron";  ///< directed.type on REGISTER
   context_fetcher fetcher{};           ///< default: context is []
+  /// The Engrams and Effectors the Neuron may use, by binding name (§5.1): reached through
+  /// ctx.engram(name) / ctx.effector(name) (bound_engram.h). Names are unique per list.
+  std::vector<engram_binding> engrams{};
+  std::vector<effector_binding> effectors{};
 };
 
 class axon {
  public:
-  /// Throws usage_error for an empty neuron_id or a missing Neuron.
+  /// Throws usage_error for an empty neuron_id, a missing Neuron, a binding without id or
+  /// type (or with a bad recall mode), or two bindings of one list with the same name.
   explicit axon(axon_options options);
 
   const std::string& neuron_id() const noexcept { return o_.neuron_id; }
@@ -111,6 +117,10 @@ class axon {
   const std::string& neuron_kind() const noexcept { return o_.neuron_kind; }
   /// True when every cap in wanted is one of ours.
   bool covers(const std::vector<std::string>& wanted) const noexcept;
+  const std::vector<engram_binding>& engram_bindings() const noexcept { return o_.engrams; }
+  const std::vector<effector_binding>& effector_bindings() const noexcept { return o_.effectors; }
+  /// True when the Axon binds any Engram or Effector (its dendrite then runs a caller).
+  bool has_bindings() const noexcept { return !o_.engrams.empty() || !o_.effectors.empty(); }
 
   /// Hooks run in registration order before each Neuron call.
   void before_task(before_task_hook hook) { before_.push_back(std::move(hook)); }

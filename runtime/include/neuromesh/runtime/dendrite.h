@@ -61,6 +61,10 @@ class registry_store;
 
 namespace neuromesh::runtime {
 
+class engram;
+class effector;
+class engram_client;
+
 /// Orchestrators may initiate TASK and STOP; workers may not (§2.3).
 enum class role { orchestrator, worker };
 /// "orchestrator" / "worker"; throws usage_error otherwise.
@@ -194,6 +198,21 @@ class dendrite {
   /// Close hooks, store mark_deregistered and DEREGISTER (with reason) when running;
   /// unknown_neuron for an id that is not attached.
   boost::asio::awaitable<void> async_detach(std::string neuron_id, std::string reason = {});
+
+  // ---- Engrams and Effectors (§4.6 steps 3–5, §4.15, §6.2; dendrite_engram.cc) ----------
+  /// Hosts a connected Engram: REGISTER role "engram" at start (DEREGISTER at stop); RECALL
+  /// and IMPRINT addressed to its id or kind are served from the inbound pipeline (on a
+  /// thread pool; replies parented to the request, directed = {id, kind}); FINAL of a trace
+  /// commits its saga journal, STOP with rollback compensates it (STOPPED.compensated counts
+  /// the undone writes), STOP without rollback commits. Only while stopped (state_error
+  /// otherwise); usage_error for an id this dendrite already hosts.
+  void attach_engram(std::shared_ptr<engram> e);
+  /// Hosts an Effector: REGISTER role "effector", TOOL_CALL -> TOOL_RESULT (tool failures in
+  /// `error`). Same rules as attach_engram.
+  void attach_effector(std::shared_ptr<effector> fx);
+  /// The caller that sends the binding calls of the hosted Axons (ctx.engram(...)): running
+  /// from start while an attached Axon has bindings, else null.
+  std::shared_ptr<engram_client> engram_caller() const noexcept;
 
   // ---- handlers (§4.3) ------------------------------------------------------------------
   /// A handler for every inbound Signal of type t that passes the filter. TASK handlers

@@ -16,6 +16,7 @@
 // mutable state.
 
 #include "neuromesh/protocol/signal.h"
+#include "neuromesh/runtime/binding.h"
 #include "neuromesh/runtime/engram_errc.h"
 
 #include <boost/json/object.hpp>
@@ -46,17 +47,6 @@ struct tool_outcome {
   std::optional<std::int64_t> took_ms;
   std::optional<std::string> effector_id;
   bool ok() const noexcept { return !error; }
-};
-
-/// How an Axon names an Effector for its Neuron (EffectorBinding). Needs an id or a type.
-struct effector_binding {
-  std::string name;
-  std::optional<std::string> directed_id;
-  std::optional<std::string> directed_type;
-  std::optional<std::chrono::milliseconds> default_deadline;
-  std::vector<std::string> tools;  ///< the tools this binding serves (caller-side routing)
-
-  engram_result<void> check() const;
 };
 
 /// Identity an Effector announces in REGISTER.

@@ -32,6 +32,7 @@
 // on I/O; a host on an event loop runs them on a thread pool. Expected failures are values.
 
 #include "neuromesh/registry/iso_time.h"
+#include "neuromesh/runtime/binding.h"
 #include "neuromesh/runtime/engram_errc.h"
 
 #include <boost/json/object.hpp>
@@ -135,19 +136,6 @@ struct recall_result {
   std::vector<std::string> engram_ids;
   bool truncated = false;
   std::optional<std::int64_t> took_ms;
-};
-
-/// How an Axon names an Engram for its Neuron (EngramBinding). Needs an id or a type.
-struct engram_binding {
-  std::string name;
-  std::optional<std::string> directed_id;
-  std::optional<std::string> directed_type;
-  std::optional<std::chrono::milliseconds> default_deadline;
-  std::string default_recall_mode = "first";
-
-  /// errc::invalid_argument naming the binding when neither id nor type is set, or the
-  /// recall mode is not first, merge or all.
-  engram_result<void> check() const;
 };
 
 /// Counters of what an Engram served, retried or rejected (for /metrics).

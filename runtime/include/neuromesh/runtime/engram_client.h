@@ -12,7 +12,8 @@
 // the deadline and return the hits merged, highest score first (the reference's "all" is
 // "merge" too). No reply before the deadline: engram_errc::timeout. FINAL, ERROR or STOP on
 // the call's trace while it waits: engram_errc::cancelled (effector_errc for tools). Without
-// a deadline a call waits until its trace ends or the client stops.
+// a deadline a call waits until its trace ends or the client stops; a waiting coroutine that is
+// cancelled (asio cancellation, e.g. a STOPped Neuron) gets cancelled too.
 //
 // Trace: the given one, else a new one with a parent_id that refers to nothing (as the
 // reference outside a task). Thread-safety: call from coroutines on the client's executor.
@@ -47,27 +48,27 @@ struct call_target {
 };
 
 struct recall_call {
-  call_target target;
-  boost::json::object query;
-  std::optional<boost::json::object> filters;
-  std::string recall_mode = "first";
-  std::optional<std::string> context_ref;
-  std::optional<double> min_confidence;
+  call_target target{};
+  boost::json::object query{};
+  std::optional<boost::json::object> filters{};
+  std::string recall_mode{};  ///< first (when empty), merge or all
+  std::optional<std::string> context_ref{};
+  std::optional<double> min_confidence{};
 };
 
 struct imprint_call {
-  call_target target;
+  call_target target{};
   std::string op = "append";
-  boost::json::object entry;
-  std::optional<std::string> merge_key;
+  boost::json::object entry{};
+  std::optional<std::string> merge_key{};
   bool await_ack = false;
 };
 
 struct tool_call_request {
-  call_target target;
-  std::string tool;
-  boost::json::object args;
-  std::optional<std::string> call_id;
+  call_target target{};
+  std::string tool{};
+  boost::json::object args{};
+  std::optional<std::string> call_id{};
 };
 
 class engram_client {

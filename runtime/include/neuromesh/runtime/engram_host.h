@@ -7,7 +7,7 @@
 //   host.attach(std::make_shared<calculator_effector>());
 //   co_await host.async_start();   // subscribes, publishes REGISTER (role engram / effector)
 //   ...
-//   co_await host.async_stop();
+//   co_await host.async_stop();    // publishes DEREGISTER for each of them
 //
 // What it does with each inbound Signal is the plain function handle(): it returns the
 // replies to publish, so it is tested without a transport and a Dendrite can call it from its
@@ -21,8 +21,14 @@
 // Engram and Effector calls block (SQL, files), so the shell runs handle() on its own thread
 // pool and publishes the replies from there; the receive path never waits on a database.
 //
-// Lifecycle: attach -> async_start -> async_stop (waits for calls in progress). Not
-// thread-safe itself: call it from one coroutine at a time. The Synapse must outlive it.
+// Inside a Dendrite (dendrite::attach_engram / attach_effector) the host does not subscribe
+// (options.subscribe = false): the Dendrite's §4.6 pipeline hands it RECALL, IMPRINT,
+// TOOL_CALL and FINAL through serve(), and STOP through async_settle(), so the Dendrite sends
+// one STOPPED that counts both its cancelled Neurons and the compensated writes.
+//
+// Lifecycle: attach -> async_start -> async_stop (DEREGISTERs; calls already running on the
+// pool still publish their replies; the destructor waits for them). Not thread-safe itself:
+// call it from coroutines on its executor. The Synapse must outlive it.
 
 #include "neuromesh/protocol/signal.h"
 #include "neuromesh/runtime/effector.h"
@@ -46,6 +52,8 @@ namespace neuromesh::runtime {
 struct engram_host_options {
   std::string ns = "default";  ///< subjects are cosmonapse.<ns>.<TYPE>
   std::size_t threads = 2;     ///< threads running Engram and Effector calls
+  /// false: async_start subscribes nothing; the owner feeds Signals to serve() / async_settle().
+  bool subscribe = true;
 };
 
 /// Counters (monotonic since construction).
@@ -71,15 +79,28 @@ class engram_host {
   void attach(std::shared_ptr<engram> e);
   void attach(std::shared_ptr<effector> fx);
 
-  /// Subscribes RECALL, IMPRINT, TOOL_CALL, FINAL and STOP on the namespace, then publishes
-  /// one REGISTER per Engram (role "engram") and Effector (role "effector"). The Engrams must
-  /// be connected. An error when a subscription or publish fails.
+  /// Subscribes RECALL, IMPRINT, TOOL_CALL, FINAL and STOP on the namespace (unless
+  /// options.subscribe is false), then publishes one REGISTER per Engram (role "engram") and
+  /// Effector (role "effector"). The Engrams must be connected. An error when a subscription
+  /// or publish fails.
   boost::asio::awaitable<boost::system::error_code> async_start();
-  /// Unsubscribes and waits for the calls in progress. Idempotent.
+  /// Unsubscribes, then publishes one DEREGISTER per Engram and Effector (so a registry drops
+  /// them at once instead of at its stale sweep). Idempotent; nothing before async_start.
   boost::asio::awaitable<void> async_stop();
 
   /// The replies to s (see above); empty when s concerns nothing hosted here.
   std::vector<protocol::signal> handle(const protocol::signal& s);
+  /// What a subscription does with s: handle() on the pool, replies published on the
+  /// executor. Returns at once.
+  void serve(const protocol::signal& s);
+  /// STOP's Engram side without a reply: on the pool, compensate(trace) on every Engram when
+  /// rollback (returns how many writes were undone), else commit(trace) (returns 0).
+  boost::asio::awaitable<std::size_t> async_settle(protocol::trace_id trace, bool rollback);
+
+  bool has_engrams() const noexcept;
+  bool has_effectors() const noexcept;
+  /// The DEREGISTER Signals async_stop publishes.
+  std::vector<protocol::signal> deregistrations() const;
 
   /// The REGISTER Signals async_start publishes.
   std::vector<protocol::signal> registrations() const;
