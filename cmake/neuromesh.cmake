@@ -26,11 +26,11 @@ endfunction()
 # headers and on optimising code nobody times. So a test is compiled without optimisation
 # (the layers it tests stay at -O3 in Release; benchmarks measure, tests do not), and every
 # test reuses one precompiled header of what they all include: together 45% less CPU on the
-# first 32 test programs measured. (-O1 was tried first: GCC 12 then reports false
+# first 32 test programs measured with -O1. (-O1 was tried first: GCC 12 then reports false
 # -Warray-bounds, -Wstringop-overflow and -Wmismatched-new-delete inside std::string and
-# Asio's coroutine frames, and compiles slower than -O0.) The flags reach the header's own
-# build, so GCC accepts it for every test; a test whose macros differ would silently fall
-# back to parsing.
+# Asio's coroutine frames, and compiles ~15% slower than -O0.) The flags reach the header's
+# own build, so GCC accepts it for every test; CMake adds -Winvalid-pch, so a test whose
+# macros differ fails to build rather than silently parsing everything again.
 set(NEUROMESH_TEST_OPTIONS ${NEUROMESH_WARNINGS} -O0)
 option(NEUROMESH_PCH "Precompile the headers every test includes" ON)
 
