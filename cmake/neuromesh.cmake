@@ -53,10 +53,10 @@ endfunction()
 function(neuromesh_test)
   cmake_parse_arguments(T "" "NAME;TIMEOUT" "SOURCES;DEPS;LABELS" ${ARGN})
   add_executable(${T_NAME} ${T_SOURCES})
-  # fmt and spdlog on every test keep their macros (FMT_SHARED, SPDLOG_*) the same as the
-  # precompiled header's, which GCC requires before it uses one.
+  # fmt, spdlog and Boost.JSON on every test keep their macros (FMT_SHARED, SPDLOG_*, BOOST_*)
+  # the same as the precompiled header's, which GCC requires before it uses one.
   target_link_libraries(${T_NAME} PRIVATE ${T_DEPS} neuromesh::testing GTest::gtest GTest::gmock
-    GTest::gtest_main fmt::fmt spdlog::spdlog)
+    GTest::gtest_main fmt::fmt spdlog::spdlog Boost::json)
   target_compile_options(${T_NAME} PRIVATE ${NEUROMESH_TEST_OPTIONS})
   if(NEUROMESH_PCH)
     neuromesh_test_pch_host()

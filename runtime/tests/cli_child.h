@@ -126,22 +126,5 @@ class child {
   bool exited_ = false;
   std::string obuf_, ebuf_;
 };
-if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
-char tmp[4096];
-auto n = ::read(fd, tmp, sizeof tmp);
-if (n <= 0) return "<eof>";
-buf.append(tmp, static_cast<std::size_t>(n));
-}
-auto nl = buf.find('\n');
-auto l = buf.substr(0, nl);
-buf.erase(0, nl + 1);
-return l;
-}
-pid_t pid_ = -1;
-int out_ = -1, err_ = -1;
-bool exited_ = false;
-std::string obuf_, ebuf_;
-}
-;
 
 }  // namespace neuromesh::runtime::test
