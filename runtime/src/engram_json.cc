@@ -1,10 +1,9 @@
 #include "engram_json.h"
 
+#include "neuromesh/synapse/py_json.h"
+
 #include <boost/json/parse.hpp>
 
-#include <charconv>
-#include <cmath>
-#include <cstdio>
 #include <unordered_set>
 
 namespace neuromesh::runtime::detail {
@@ -74,152 +73,10 @@ void append_escaped_code_point(std::string& out, unsigned cp) {
   }
 }
 
-void append_python_string(std::string& out, std::string_view s) {
-  out += '"';
-  for (std::size_t i = 0; i < s.size();) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x80) {
-      const long cp = next_code_point(s, i);
-      append_escaped_code_point(out, cp < 0 ? 0xfffd : static_cast<unsigned>(cp));
-      continue;
-    }
-    ++i;
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
-      default:
-        if (c < 0x20)
-          append_u_escape(out, c);
-        else
-          out += static_cast<char>(c);
-    }
-  }
-  out += '"';
-}
-
-// Python's float repr: the shortest digits that round-trip, plain notation when the decimal
-// exponent is in [-4, 16), else d.ddde+XX; integral values in plain notation end in ".0".
-void append_python_float(std::string& out, double x) {
-  if (std::isnan(x)) {
-    out += "NaN";
-    return;
-  }
-  if (std::isinf(x)) {
-    out += x < 0 ? "-Infinity" : "Infinity";
-    return;
-  }
-  char buf[64];
-  auto r = std::to_chars(buf, buf + sizeof buf, x, std::chars_format::scientific);
-  std::string_view sci(buf, static_cast<std::size_t>(r.ptr - buf));
-  bool negative = false;
-  if (sci.front() == '-') {
-    negative = true;
-    sci.remove_prefix(1);
-  }
-  const auto e = sci.find('e');
-  std::string digits;
-  for (char c : sci.substr(0, e))
-    if (c != '.') digits += c;
-  int exp10 = 0;
-  std::from_chars(sci.data() + e + 1 + (sci[e + 1] == '+' ? 1 : 0), sci.data() + sci.size(), exp10);
-  // Strip trailing zeros of the mantissa (to_chars gives the shortest digits already, except
-  // for the single "0" of zero).
-  while (digits.size() > 1 && digits.back() == '0') digits.pop_back();
-  if (negative) out += '-';
-  const int decpt = exp10 + 1;  // value = 0.DIGITS * 10^decpt
-  const int n = static_cast<int>(digits.size());
-  if (decpt > -4 && decpt <= 16) {
-    if (decpt <= 0) {
-      out += "0.";
-      out.append(static_cast<std::size_t>(-decpt), '0');
-      out += digits;
-    } else if (decpt >= n) {
-      out += digits;
-      out.append(static_cast<std::size_t>(decpt - n), '0');
-      out += ".0";
-    } else {
-      out.append(digits, 0, static_cast<std::size_t>(decpt));
-      out += '.';
-      out.append(digits, static_cast<std::size_t>(decpt));
-    }
-    return;
-  }
-  out += digits[0];
-  if (n > 1) {
-    out += '.';
-    out.append(digits, 1);
-  }
-  char ebuf[16];
-  std::snprintf(ebuf, sizeof ebuf, "e%c%02d", exp10 < 0 ? '-' : '+', std::abs(exp10));
-  out += ebuf;
-}
-
 }  // namespace
 
 void append_python_dumps(std::string& out, const boost::json::value& v) {
-  switch (v.kind()) {
-    case boost::json::kind::null:
-      out += "null";
-      return;
-    case boost::json::kind::bool_:
-      out += v.get_bool() ? "true" : "false";
-      return;
-    case boost::json::kind::int64:
-      out += std::to_string(v.get_int64());
-      return;
-    case boost::json::kind::uint64:
-      out += std::to_string(v.get_uint64());
-      return;
-    case boost::json::kind::double_:
-      append_python_float(out, v.get_double());
-      return;
-    case boost::json::kind::string:
-      append_python_string(out, v.get_string());
-      return;
-    case boost::json::kind::array: {
-      out += '[';
-      bool first = true;
-      for (const auto& item : v.get_array()) {
-        if (!first) out += ", ";
-        first = false;
-        append_python_dumps(out, item);
-      }
-      out += ']';
-      return;
-    }
-    case boost::json::kind::object: {
-      out += '{';
-      bool first = true;
-      for (const auto& kv : v.get_object()) {
-        if (!first) out += ", ";
-        first = false;
-        append_python_string(out, kv.key());
-        out += ": ";
-        append_python_dumps(out, kv.value());
-      }
-      out += '}';
-      return;
-    }
-  }
+  synapse::detail::append_py_value(out, v, synapse::detail::py_separators::spaced);
 }
 
 std::string python_dumps(const boost::json::value& v) {

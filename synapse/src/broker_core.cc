@@ -1,7 +1,7 @@
 #include "broker_core.h"
 
 #include "neuromesh/protocol/subject.h"
-#include "py_json.h"
+#include "neuromesh/synapse/py_json.h"
 
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parser.hpp>

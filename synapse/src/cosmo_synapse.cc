@@ -10,7 +10,7 @@
 #include "line_framer.h"
 #include "neuromesh/protocol/codec.h"
 #include "neuromesh/synapse/errc.h"
-#include "py_json.h"
+#include "neuromesh/synapse/py_json.h"
 #include "spawn_log.h"
 
 #include <boost/asio/as_tuple.hpp>

@@ -1,4 +1,4 @@
-#include "py_json.h"
+#include "neuromesh/synapse/py_json.h"
 
 #include <boost/json/value.hpp>
 
@@ -311,7 +311,9 @@ void append_py_unescaped(std::string& out, std::string_view quoted) {
   }
 }
 
-void append_py_value(std::string& out, const boost::json::value& v) {
+void append_py_value(std::string& out, const boost::json::value& v, py_separators separators) {
+  const std::string_view item_sep = separators == py_separators::compact ? "," : ", ";
+  const std::string_view key_sep = separators == py_separators::compact ? ":" : ": ";
   switch (v.kind()) {
     case boost::json::kind::null:
       out += "null";
@@ -335,9 +337,9 @@ void append_py_value(std::string& out, const boost::json::value& v) {
       out += '[';
       bool first = true;
       for (const auto& e : v.get_array()) {
-        if (!first) out += ',';
+        if (!first) out += item_sep;
         first = false;
-        append_py_value(out, e);
+        append_py_value(out, e, separators);
       }
       out += ']';
       break;
@@ -346,11 +348,11 @@ void append_py_value(std::string& out, const boost::json::value& v) {
       out += '{';
       bool first = true;
       for (const auto& kv : v.get_object()) {
-        if (!first) out += ',';
+        if (!first) out += item_sep;
         first = false;
         append_py_string(out, kv.key());
-        out += ':';
-        append_py_value(out, kv.value());
+        out += key_sep;
+        append_py_value(out, kv.value(), separators);
       }
       out += '}';
       break;
@@ -358,9 +360,9 @@ void append_py_value(std::string& out, const boost::json::value& v) {
   }
 }
 
-std::string py_value(const boost::json::value& v) {
+std::string py_value(const boost::json::value& v, py_separators separators) {
   std::string out;
-  append_py_value(out, v);
+  append_py_value(out, v, separators);
   return out;
 }
 

@@ -2,7 +2,7 @@
 
 #include "neuromesh/protocol/codec.h"
 #include "neuromesh/synapse/errc.h"
-#include "py_json.h"
+#include "neuromesh/synapse/py_json.h"
 #include "synapse_test_support.h"
 
 #include <netinet/in.h>

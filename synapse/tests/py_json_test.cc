@@ -1,4 +1,4 @@
-#include "py_json.h"
+#include "neuromesh/synapse/py_json.h"
 
 #include <boost/json/parse.hpp>
 #include <gtest/gtest.h>

@@ -1,9 +1,10 @@
 #pragma once
 // Writing JSON exactly as Python's json.dumps(obj, separators=(",", ":")) does with its
 // default ensure_ascii=True: every character outside 0x20..0x7e is escaped, non-BMP
-// characters as a surrogate pair, hex digits in lowercase. The cosmo:// wire protocol is
-// defined by that function (reference/cosmonapse.md §3.4), so every line the broker writes
-// goes through here.
+// characters as a surrogate pair, hex digits in lowercase, floats as repr() (1.0, 1e-05,
+// NaN). The cosmo:// wire protocol is defined by that function (reference/cosmonapse.md
+// §3.4), so every line the broker writes goes through here; the Engram's SQL backends use
+// the same writer with json.dumps' default ", " / ": " separators (reference §6.4).
 
 #include <boost/json/fwd.hpp>
 
@@ -17,9 +18,13 @@ namespace neuromesh::synapse::detail {
 void append_py_string(std::string& out, std::string_view s);
 /// Same, returned.
 std::string py_string(std::string_view s);
-/// Appends any JSON value in Python's compact form (objects keep their key order).
-void append_py_value(std::string& out, const boost::json::value& v);
-std::string py_value(const boost::json::value& v);
+/// json.dumps' separators: compact (",", ":") as on the wire, or its default (", ", ": ").
+enum class py_separators { compact, spaced };
+/// Appends any JSON value in Python's form (objects keep their key order).
+void append_py_value(std::string& out, const boost::json::value& v,
+                     py_separators separators = py_separators::compact);
+std::string py_value(const boost::json::value& v,
+                     py_separators separators = py_separators::compact);
 /// Python's repr() of a JSON value as it appears in the reference's error messages
 /// ('x' for a string, None, True, 5).
 std::string py_repr(const boost::json::value* v);
