@@ -1,5 +1,6 @@
 #include "neuromesh/registry/postgres_store.h"
 
+#include "neuromesh/testing/postgres.h"
 #include "registry_store_conformance.h"
 
 #include <fmt/format.h>
@@ -24,56 +25,25 @@ namespace {
 
 using ::testing::HasSubstr;
 
-// The server comes from scripts/services (NEUROMESH_PG_DSN); without it every test fails.
-std::string pg_dsn() {
-  const char* dsn = std::getenv("NEUROMESH_PG_DSN");
-  if (dsn == nullptr || *dsn == '\0') {
-    ADD_FAILURE() << "NEUROMESH_PG_DSN is not set: start PostgreSQL with "
-                     "`scripts/services start DIR` and `source DIR/env`";
-    return "postgresql://neuromesh-pg-dsn-unset.invalid/x?connect_timeout=1";
-  }
-  return dsn;
-}
-
 // Each test gets its own schema (search_path), dropped afterwards, so tests never see each
 // other's rows in the shared database.
 class postgres_env final : public store_env {
  public:
-  postgres_env() {
-    static std::atomic<int> counter{0};
-    schema_ = fmt::format("nm_registry_{}_{}", ::getpid(), counter++);
-  }
-  ~postgres_env() override {
-    try {
-      pqxx::connection c(dsn_);
-      pqxx::nontransaction tx(c);
-      tx.exec("DROP SCHEMA IF EXISTS " + tx.quote_name(schema_) + " CASCADE");
-    } catch (const std::exception&) {
-    }
-  }
   std::unique_ptr<registry_store> make_store() override { return make_store(5); }
   std::unique_ptr<postgres_store> make_store(std::size_t pool) {
     postgres_options o;
-    o.dsn = dsn_;
-    o.schema = schema_;
+    o.dsn = schema_.dsn();
+    o.schema = schema_.name();
     o.max_connections = pool;
     return std::make_unique<postgres_store>(std::move(o));
   }
   bool shared_data() const override { return true; }
 
   // A plain connection on the same schema, as another program would use it.
-  std::unique_ptr<pqxx::connection> raw() {
-    auto c = std::make_unique<pqxx::connection>(dsn_);
-    pqxx::nontransaction tx(*c);
-    tx.exec("CREATE SCHEMA IF NOT EXISTS " + tx.quote_name(schema_));
-    tx.exec("SET search_path TO " + tx.quote_name(schema_));
-    tx.exec("SET TIME ZONE 'UTC'");
-    return c;
-  }
+  std::unique_ptr<pqxx::connection> raw() { return schema_.connect(); }
 
  private:
-  std::string dsn_ = pg_dsn();
-  std::string schema_;
+  neuromesh::testing::pg_schema schema_{"nm_registry"};
 };
 
 INSTANTIATE_TEST_SUITE_P(postgres, registry_store_conformance,

@@ -1,6 +1,7 @@
 #include "neuromesh/runtime/engram_postgres.h"
 
 #include "engram_conformance.h"
+#include "neuromesh/testing/postgres.h"
 
 #include <boost/json/parse.hpp>
 #include <fmt/format.h>
@@ -18,53 +19,23 @@ namespace {
 
 using ::testing::HasSubstr;
 
-// The server comes from scripts/services (NEUROMESH_PG_DSN); without it every test fails.
-std::string pg_dsn() {
-  const char* dsn = std::getenv("NEUROMESH_PG_DSN");
-  if (dsn == nullptr || *dsn == '\0') {
-    ADD_FAILURE() << "NEUROMESH_PG_DSN is not set: start PostgreSQL with "
-                     "`scripts/services start DIR` and `source DIR/env`";
-    return "postgresql://neuromesh-pg-dsn-unset.invalid/x?connect_timeout=1";
-  }
-  return dsn;
-}
-
 // Each test gets its own schema, dropped afterwards.
 class postgres_env final : public engram_env {
  public:
-  postgres_env() {
-    static std::atomic<int> counter{0};
-    schema_ = fmt::format("nm_engram_{}_{}", ::getpid(), counter++);
-  }
-  ~postgres_env() override {
-    try {
-      pqxx::connection c(dsn_);
-      pqxx::nontransaction tx(c);
-      tx.exec("DROP SCHEMA IF EXISTS " + tx.quote_name(schema_) + " CASCADE");
-    } catch (const std::exception&) {
-    }
-  }
   std::unique_ptr<engram> make_engram(const engram_identity& identity) override {
     postgres_engram_options o;
-    o.dsn = dsn_;
-    o.schema = schema_;
+    o.dsn = schema_.dsn();
+    o.schema = schema_.name();
     o.identity = identity;
     return std::make_unique<postgres_engram>(std::move(o));
   }
   bool shared_data() const override { return true; }
 
   // A plain connection on the same schema, as another program would use it.
-  std::unique_ptr<pqxx::connection> raw() {
-    auto c = std::make_unique<pqxx::connection>(dsn_);
-    pqxx::nontransaction tx(*c);
-    tx.exec("SET search_path TO " + tx.quote_name(schema_));
-    tx.exec("SET TIME ZONE 'UTC'");
-    return c;
-  }
+  std::unique_ptr<pqxx::connection> raw() { return schema_.connect(); }
 
  private:
-  std::string dsn_ = pg_dsn();
-  std::string schema_;
+  neuromesh::testing::pg_schema schema_{"nm_engram"};
 };
 
 INSTANTIATE_TEST_SUITE_P(postgres, engram_conformance,
