@@ -1,8 +1,8 @@
 // `neuromesh registry neurons` end to end: the built neuromesh binary on a file the Python
 // SDK's format wrote (tests/python_sqlite_interop.py).
 #include "neuromesh/registry/sqlite_store.h"
+#include "neuromesh/testing/temp_dir.h"
 #include "neuromesh/testing/testing.h"
-#include "temp_dir.h"
 
 #include <boost/json/parse.hpp>
 #include <gmock/gmock.h>
@@ -16,6 +16,8 @@
 
 namespace neuromesh::registry::testing {
 namespace {
+
+using neuromesh::testing::temp_dir;
 
 using ::testing::HasSubstr;
 

@@ -1,8 +1,8 @@
 // Durability and multi-process behaviour of SqliteRegistryStore, with real child processes
 // (the registry_sqlite_writer helper) writing the file.
 #include "neuromesh/registry/sqlite_store.h"
+#include "neuromesh/testing/temp_dir.h"
 #include "neuromesh/testing/testing.h"
-#include "temp_dir.h"
 
 #include <gtest/gtest.h>
 
@@ -16,6 +16,8 @@
 
 namespace neuromesh::registry::testing {
 namespace {
+
+using neuromesh::testing::temp_dir;
 
 // A running writer: its pid and the read end of its stdout.
 struct writer {

@@ -1,8 +1,8 @@
 // A registry file shared with the Python SDK: python3 (standard sqlite3 module, the SDK's
 // DDL and row formats, tests/python_sqlite_interop.py) writes, neuromesh reads; and back.
 #include "neuromesh/registry/sqlite_store.h"
+#include "neuromesh/testing/temp_dir.h"
 #include "neuromesh/testing/testing.h"
-#include "temp_dir.h"
 
 #include <gtest/gtest.h>
 
@@ -10,6 +10,8 @@
 
 namespace neuromesh::registry::testing {
 namespace {
+
+using neuromesh::testing::temp_dir;
 
 int run_python(const std::string& mode, const std::string& db) {
   const auto script = neuromesh::testing::source_path("registry/tests/python_sqlite_interop.py");

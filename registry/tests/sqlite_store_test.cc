@@ -1,7 +1,7 @@
 #include "neuromesh/registry/sqlite_store.h"
 
+#include "neuromesh/testing/temp_dir.h"
 #include "registry_store_conformance.h"
-#include "temp_dir.h"
 
 #include <gmock/gmock.h>
 #include <sqlite3.h>
@@ -15,6 +15,8 @@
 
 namespace neuromesh::registry::testing {
 namespace {
+
+using neuromesh::testing::temp_dir;
 
 using ::testing::HasSubstr;
 

@@ -1,10 +1,10 @@
 #include "neuromesh/runtime/effector.h"
 
-#include "engram_temp_dir.h"
 #include "neuromesh/protocol/builders.h"
 #include "neuromesh/protocol/codec.h"
 #include "neuromesh/runtime/effector_calculator.h"
 #include "neuromesh/runtime/effector_files.h"
+#include "neuromesh/testing/temp_dir.h"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -132,7 +132,7 @@ class files : public ::testing::Test {
   static void write(const std::filesystem::path& p, const std::string& text) {
     std::ofstream(p, std::ios::binary) << text;
   }
-  testing::temp_dir dir_;
+  neuromesh::testing::temp_dir dir_;
   std::unique_ptr<files_effector> fx_;
 };
 
@@ -181,7 +181,7 @@ TEST_F(files, bad_arguments_and_missing_files_are_clear_errors) {
 
 TEST(serve_tool_call, random_payloads_always_get_exactly_one_of_result_or_error) {
   calculator_effector calc;
-  testing::temp_dir dir;
+  neuromesh::testing::temp_dir dir;
   files_effector reader(dir.path());
   std::mt19937 rng(99);
   const char* tools[] = {"add", "sub", "mul", "div", "read", "list", "stat", "", "zz"};

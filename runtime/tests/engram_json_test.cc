@@ -1,6 +1,6 @@
 #include "engram_json.h"
 
-#include "engram_temp_dir.h"
+#include "neuromesh/testing/temp_dir.h"
 
 #include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
@@ -57,7 +57,7 @@ TEST(python_dumps, matches_python3_on_random_doubles) {
     xs.push_back(static_cast<double>(static_cast<std::int64_t>(rng() % 2000000) - 1000000) /
                  std::pow(10.0, static_cast<int>(rng() % 12)));
   }
-  testing::temp_dir dir;
+  neuromesh::testing::temp_dir dir;
   const auto in = dir.file("in.txt");
   const auto out = dir.file("out.txt");
   {

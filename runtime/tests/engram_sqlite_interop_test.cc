@@ -1,8 +1,8 @@
 // An engram file shared with the Python SDK: python3 (standard sqlite3 module, the SDK's DDL,
 // statements and row formats, tests/engram_python_interop.py) writes, neuromesh reads and
 // writes on; and neuromesh writes, Python reads.
-#include "engram_temp_dir.h"
 #include "neuromesh/runtime/engram_sqlite.h"
+#include "neuromesh/testing/temp_dir.h"
 #include "neuromesh/testing/testing.h"
 
 #include <boost/json/parse.hpp>
@@ -12,6 +12,8 @@
 
 namespace neuromesh::runtime::testing {
 namespace {
+
+using neuromesh::testing::temp_dir;
 
 namespace json = boost::json;
 

@@ -1,8 +1,8 @@
 #include "neuromesh/runtime/engram_sqlite.h"
 
 #include "engram_conformance.h"
-#include "engram_temp_dir.h"
 #include "neuromesh/runtime/engram_url.h"
+#include "neuromesh/testing/temp_dir.h"
 
 #include <boost/json/parse.hpp>
 #include <gmock/gmock.h>
@@ -10,6 +10,8 @@
 
 namespace neuromesh::runtime::testing {
 namespace {
+
+using neuromesh::testing::temp_dir;
 
 using ::testing::HasSubstr;
 

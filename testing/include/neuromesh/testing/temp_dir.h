@@ -5,12 +5,13 @@
 #include <filesystem>
 #include <string>
 
-namespace neuromesh::registry::testing {
+namespace neuromesh::testing {
 
 class temp_dir {
  public:
-  temp_dir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "nm_registry_XXXXXX").string();
+  /// The folder is named `<prefix>_XXXXXX` (mkdtemp); aborts if it cannot be made.
+  explicit temp_dir(const std::string& prefix = "nm") {
+    std::string tmpl = (std::filesystem::temp_directory_path() / (prefix + "_XXXXXX")).string();
     if (::mkdtemp(tmpl.data()) == nullptr) std::abort();
     path_ = tmpl;
   }
@@ -28,4 +29,4 @@ class temp_dir {
   std::filesystem::path path_;
 };
 
-}  // namespace neuromesh::registry::testing
+}  // namespace neuromesh::testing
