@@ -3,13 +3,13 @@
 #include "event_codec.h"
 #include "file_state.h"
 #include "fold_core.h"
+#include "select_rows.h"
 #include "watch_logic.h"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <shared_mutex>
-#include <tuple>
 #include <unordered_map>
 
 namespace neuromesh::cortex {
@@ -112,36 +112,7 @@ class memories_core {
   std::vector<memory> find_many(const memory_filter& f) const {
     fold->catch_up();
     std::shared_lock lk(fold->state_mu);
-    std::vector<const memory*> hits;
-    for (const auto& m : items)
-      if (f.matches(m)) hits.push_back(&m);
-    auto less = [&](const memory* a, const memory* b) {
-      switch (f.order) {
-        case order_by::id_asc:
-          return a->id < b->id;
-        case order_by::id_desc:
-          return a->id > b->id;
-        case order_by::created_asc:
-          return std::tie(a->created_ns, a->id) < std::tie(b->created_ns, b->id);
-        case order_by::created_desc:
-          return std::tie(a->created_ns, a->id) > std::tie(b->created_ns, b->id);
-        case order_by::updated_asc:
-          return std::tie(a->updated_ns, a->id) < std::tie(b->updated_ns, b->id);
-        case order_by::updated_desc:
-          return std::tie(a->updated_ns, a->id) > std::tie(b->updated_ns, b->id);
-      }
-      return false;
-    };
-    std::size_t n = f.limit ? std::min(*f.limit, hits.size()) : hits.size();
-    if (n < hits.size())
-      std::partial_sort(hits.begin(), hits.begin() + static_cast<std::ptrdiff_t>(n), hits.end(),
-                        less);
-    else if (!std::is_sorted(hits.begin(), hits.end(), less))  // often already in id order
-      std::sort(hits.begin(), hits.end(), less);
-    std::vector<memory> out;
-    out.reserve(n);
-    for (std::size_t i = 0; i < n; ++i) out.push_back(*hits[i]);
-    return out;
+    return detail::select_rows(items, f);
   }
 
   std::uint64_t origin;
