@@ -14,6 +14,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
@@ -418,12 +419,26 @@ dendrite::dendrite(asio::any_io_executor ex, synapse::synapse& bus, registry::re
 dendrite::~dendrite() {
   auto& p = *impl_;
   p.self = nullptr;
-  if (!p.running) return;
-  p.running = false;
-  p.close_all_pathways();
-  p.cancel_timers();
-  p.unsubscribe_all();
-  p.cancel_all_tasks();
+  bool was_running = p.running;
+  if (was_running) {
+    p.running = false;
+    p.close_all_pathways();
+    p.cancel_timers();
+    p.unsubscribe_all();
+    p.cancel_all_tasks();
+  }
+  // The store may be destroyed right after us while calls are still queued on the pool:
+  // wait for the one running now, record our axons' DEREGISTER, and let no later call in.
+  if (p.store) {
+    std::lock_guard lock(p.store_lock->mu);
+    if (was_running)
+      for (const auto& a : p.axons)
+        if (auto r = p.store->mark_deregistered(a->neuron_id()); !r)
+          p.store_call_failed("mark_deregistered", r.error().message);
+    p.store_lock->gone = true;
+    p.store = nullptr;
+  }
+  if (!was_running) return;
   if (!p.axons.empty()) p.spawn(final_deregisters(impl_, p.axons), "final DEREGISTER");
   p.abandon_engrams();
 }
@@ -626,6 +641,22 @@ asio::awaitable<void> dendrite::async_stop(std::string reason) {
   auto axons = p->axons;
   for (auto& a : axons) co_await p->deregister_axon(a, reason);
   co_await p->stop_hosting();
+  // Mirroring writes already accepted are finished before stop returns: the caller may
+  // destroy the store next.
+  co_await p->drain_store_calls();
+}
+
+asio::awaitable<void> dendrite::impl::drain_store_calls() {
+  if (!store) co_return;
+  for (;;) {
+    // The pool's strand runs calls in order: once this one ran, every earlier one has.
+    std::function<registry::store_result<void>()> barrier = [] {
+      return registry::store_result<void>{};
+    };
+    co_await store_call(std::move(barrier));
+    if (mirror_pending == 0) co_return;
+    co_await asio::post(ex, asio::use_awaitable);  // a mirror call spawned but not yet queued
+  }
 }
 
 // ---- registry -------------------------------------------------------------------------------

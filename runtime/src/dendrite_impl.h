@@ -9,6 +9,7 @@
 #include "blocking_pool.h"
 #include "neuromesh/protocol/signal.h"
 #include "neuromesh/protocol/signal_type.h"
+#include "neuromesh/registry/registry_store.h"
 #include "neuromesh/runtime/decision_cache.h"
 #include "neuromesh/runtime/dendrite.h"
 #include "neuromesh/runtime/stale_sweep.h"
@@ -22,6 +23,7 @@
 #include <exception>
 #include <list>
 #include <memory>
+#include <mutex>
 #include <random>
 #include <string>
 #include <string_view>
@@ -131,11 +133,33 @@ struct dendrite::impl : std::enable_shared_from_this<impl> {
   boost::asio::awaitable<void> deregister_axon(std::shared_ptr<axon> a, std::string reason);
   void fire_refresh(const refresh_event& e);
   void store_call_failed(const char* what, const std::string& message);
-  /// Runs a registry_store call on the pool's strand (in call order); resumes here.
-  template <class R>
-  boost::asio::awaitable<R> store_call(std::function<R()> fn) {
-    return detail::async_run_on<R>(pool.serial(), std::move(fn));
+  /// Guards the registry_store against calls still queued on the pool once the dendrite
+  /// is gone (the store need only outlive the dendrite, not its shared state): the
+  /// destructor sets `gone` under the lock, which waits for the call running now.
+  struct store_guard {
+    std::mutex mu;
+    bool gone = false;
+  };
+  std::shared_ptr<store_guard> store_lock = std::make_shared<store_guard>();
+  /// Mirroring calls spawned but not finished (async_stop waits for them).
+  std::size_t mirror_pending = 0;
+  /// Runs a registry_store call on the pool's strand (in call order); resumes here. Once
+  /// the dendrite is destroyed a queued call does not touch the store and fails instead.
+  template <class T>
+  boost::asio::awaitable<registry::store_result<T>> store_call(
+      std::function<registry::store_result<T>()> fn) {
+    std::function<registry::store_result<T>()> guarded =
+        [g = store_lock, fn = std::move(fn)]() -> registry::store_result<T> {
+      std::lock_guard lock(g->mu);
+      if (g->gone)
+        return registry::store_error{make_error_code(boost::system::errc::operation_canceled),
+                                     "the dendrite was destroyed"};
+      return fn();
+    };
+    return detail::async_run_on<registry::store_result<T>>(pool.serial(), std::move(guarded));
   }
+  /// Waits until every store call made so far (mirroring included) has run.
+  boost::asio::awaitable<void> drain_store_calls();
   /// The timed stale sweep: sweep_stale with its store calls on the pool.
   boost::asio::awaitable<void> async_sweep_stale();
   void start_heartbeat();

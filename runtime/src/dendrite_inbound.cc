@@ -103,6 +103,10 @@ asio::awaitable<void> run_async_handler(std::shared_ptr<dendrite::impl> p,
 /// One registry_store call of mirroring (§4.13), made on the blocking pool.
 asio::awaitable<void> mirror_call(std::shared_ptr<dendrite::impl> p, signal_type t,
                                   registry::neuron_record r, std::optional<std::string> status) {
+  struct pending_guard {
+    std::size_t& n;
+    ~pending_guard() { --n; }
+  } pending{p->mirror_pending};  // counted up where it was spawned
   auto* store = p->store;
   const char* what = "upsert";
   const char* reason = "register";
@@ -418,6 +422,7 @@ void dendrite::impl::mirror(const signal& s) {
   }
   // The store call runs on the blocking pool (a SQLite / PostgreSQL store must not hold up
   // this executor); calls keep their order on the pool's strand.
+  ++mirror_pending;
   spawn(mirror_call(shared_from_this(), s.type, std::move(r), std::move(status)), "store mirror");
 }
 
