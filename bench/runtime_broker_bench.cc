@@ -79,6 +79,7 @@ void report(benchmark::State& state, std::vector<double>& lat_us, int per_iterat
 
 // ---- the runtime: dispatch_and_wait to an echo Neuron -------------------------------------
 
+// NOLINTNEXTLINE(cppcoreguidelines-avoid-reference-coroutine-parameters): a Neuron
 asio::awaitable<json::value> echo(const json::object& in, const rt::context&) {
   co_return json::value(in);
 }
@@ -92,7 +93,8 @@ rt::dendrite_options options(std::string id, rt::role r) {
   return o;
 }
 
-asio::awaitable<bool> try_round_trip(rt::dendrite& orch, std::chrono::milliseconds timeout) {
+asio::awaitable<bool> try_round_trip(rt::dendrite* orch_p, std::chrono::milliseconds timeout) {
+  auto& orch = *orch_p;
   rt::dispatch_args a;
   a.neuron = "echo";
   a.input["q"] = 1;
@@ -100,15 +102,17 @@ asio::awaitable<bool> try_round_trip(rt::dendrite& orch, std::chrono::millisecon
   co_return r.has_value();
 }
 
-asio::awaitable<void> round_trip(rt::dendrite& orch) {
-  bool ok = co_await try_round_trip(orch, 5s);
+asio::awaitable<void> round_trip(rt::dendrite* orch_p) {
+  auto& orch = *orch_p;
+  bool ok = co_await try_round_trip(&orch, 5s);
   if (!ok) throw std::runtime_error("dispatch: no reply in 5 s");
 }
 
 /// `sub` has no ack on cosmo://: retry until the worker's subscriptions reached the broker.
-asio::awaitable<void> until_served(rt::dendrite& orch) {
+asio::awaitable<void> until_served(rt::dendrite* orch_p) {
+  auto& orch = *orch_p;
   for (int i = 0; i < 50; ++i) {
-    bool ok = co_await try_round_trip(orch, 100ms);
+    bool ok = co_await try_round_trip(&orch, 100ms);
     if (ok) co_return;
   }
   throw std::runtime_error("dispatch: the worker never answered");
@@ -146,7 +150,8 @@ asio::awaitable<void> wait_for_batch(std::shared_ptr<batch> b) {
   b->wake = nullptr;
 }
 
-asio::awaitable<void> runtime_body(benchmark::State& state, std::uint16_t port, int in_flight) {
+asio::awaitable<void> runtime_body(benchmark::State* state_p, std::uint16_t port, int in_flight) {
+  auto& state = *state_p;
   auto ex = co_await asio::this_coro::executor;
   auto wbus = co_await connect(port);
   auto obus = co_await connect(port);
@@ -155,19 +160,19 @@ asio::awaitable<void> runtime_body(benchmark::State& state, std::uint16_t port, 
   worker.attach(rt::axon({.neuron_id = "echo", .neuron = echo}));
   co_await worker.async_start();
   co_await orch.async_start();
-  co_await until_served(orch);
-  for (int i = 0; i < 50; ++i) co_await round_trip(orch);  // warm up
+  co_await until_served(&orch);
+  for (int i = 0; i < 50; ++i) co_await round_trip(&orch);  // warm up
   std::vector<double> lat;
   for (auto _ : state) {
     if (in_flight == 1) {
       auto t0 = clock_type::now();
-      co_await round_trip(orch);
+      co_await round_trip(&orch);
       lat.push_back(std::chrono::duration<double, std::micro>(clock_type::now() - t0).count());
       continue;
     }
     auto b = std::make_shared<batch>();
     b->target = in_flight;
-    for (int i = 0; i < in_flight; ++i) asio::co_spawn(ex, round_trip(orch), batch_done{b});
+    for (int i = 0; i < in_flight; ++i) asio::co_spawn(ex, round_trip(&orch), batch_done{b});
     co_await wait_for_batch(b);
   }
   report(state, lat, in_flight);
@@ -180,7 +185,7 @@ asio::awaitable<void> runtime_body(benchmark::State& state, std::uint16_t port, 
 void run_runtime(benchmark::State& state, int in_flight) {
   broker_thread broker;
   asio::io_context io(1);
-  asio::co_spawn(io, runtime_body(state, broker.server.port(), in_flight),
+  asio::co_spawn(io, runtime_body(&state, broker.server.port(), in_flight),
                  [](std::exception_ptr e) {
                    if (e) std::rethrow_exception(e);
                  });
@@ -228,7 +233,8 @@ proto::signal request() {
   return s;
 }
 
-asio::awaitable<void> await_replies(replies& r, int target) {
+asio::awaitable<void> await_replies(replies* rp, int target) {
+  auto& r = *rp;
   asio::steady_timer t(co_await asio::this_coro::executor);
   r.wake = &t;
   while (r.received < target) {
@@ -240,16 +246,19 @@ asio::awaitable<void> await_replies(replies& r, int target) {
   r.wake = nullptr;
 }
 
-asio::awaitable<void> raw_round(syn::cosmo_synapse& req, replies& r, int n) {
+asio::awaitable<void> raw_round(syn::cosmo_synapse* req_p, replies* rp, int n) {
+  auto& req = *req_p;
+  auto& r = *rp;
   int target = r.received + n;
   for (int i = 0; i < n; ++i) {
     auto ec = co_await req.async_publish("cosmonapse.bench.REQ", request());
     if (ec) throw std::runtime_error("raw: publish failed");
   }
-  co_await await_replies(r, target);
+  co_await await_replies(&r, target);
 }
 
-asio::awaitable<void> raw_body(benchmark::State& state, std::uint16_t port, int in_flight) {
+asio::awaitable<void> raw_body(benchmark::State* state_p, std::uint16_t port, int in_flight) {
+  auto& state = *state_p;
   auto req = co_await connect(port);
   auto rsp = co_await connect(port);
   auto r = std::make_shared<replies>();
@@ -273,11 +282,11 @@ asio::awaitable<void> raw_body(benchmark::State& state, std::uint16_t port, int 
     co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     r->wake = nullptr;
   }
-  for (int i = 0; i < 50; ++i) co_await raw_round(*req, *r, 1);  // warm up
+  for (int i = 0; i < 50; ++i) co_await raw_round(req.get(), r.get(), 1);  // warm up
   std::vector<double> lat;
   for (auto _ : state) {
     auto t0 = clock_type::now();
-    co_await raw_round(*req, *r, in_flight);
+    co_await raw_round(req.get(), r.get(), in_flight);
     if (in_flight == 1)
       lat.push_back(std::chrono::duration<double, std::micro>(clock_type::now() - t0).count());
   }
@@ -289,7 +298,7 @@ asio::awaitable<void> raw_body(benchmark::State& state, std::uint16_t port, int 
 void run_raw(benchmark::State& state, int in_flight) {
   broker_thread broker;
   asio::io_context io(1);
-  asio::co_spawn(io, raw_body(state, broker.server.port(), in_flight), [](std::exception_ptr e) {
+  asio::co_spawn(io, raw_body(&state, broker.server.port(), in_flight), [](std::exception_ptr e) {
     if (e) std::rethrow_exception(e);
   });
   io.run();

@@ -21,6 +21,7 @@ namespace json = boost::json;
 namespace rt = neuromesh::runtime;
 using namespace std::chrono_literals;
 
+// NOLINTNEXTLINE(cppcoreguidelines-avoid-reference-coroutine-parameters): a Neuron
 asio::awaitable<json::value> echo(const json::object& in, const rt::context&) {
   co_return json::value(in);
 }
@@ -34,7 +35,8 @@ rt::dendrite_options options(std::string id, rt::role r) {
   return o;
 }
 
-asio::awaitable<void> one(rt::dendrite& orch, int* left) {
+asio::awaitable<void> one(rt::dendrite* orch_p, int* left) {
+  auto& orch = *orch_p;
   while (*left > 0) {
     --*left;
     rt::dispatch_args a;
@@ -45,9 +47,10 @@ asio::awaitable<void> one(rt::dendrite& orch, int* left) {
   }
 }
 
-asio::awaitable<void> single(rt::dendrite& orch) {
+asio::awaitable<void> single(rt::dendrite* orch_p) {
+  auto& orch = *orch_p;
   int left = 1;
-  co_await one(orch, &left);
+  co_await one(&orch, &left);
 }
 
 /// Counts finished round trips; the last one wakes the benchmark loop.
@@ -64,7 +67,8 @@ struct batch_done {
   }
 };
 
-asio::awaitable<void> bench_body(benchmark::State& state, int in_flight) {
+asio::awaitable<void> bench_body(benchmark::State* state_p, int in_flight) {
+  auto& state = *state_p;
   auto ex = co_await asio::this_coro::executor;
   neuromesh::synapse::memory_synapse bus;
   rt::dendrite worker(ex, bus, nullptr, options("w", rt::role::worker));
@@ -73,11 +77,11 @@ asio::awaitable<void> bench_body(benchmark::State& state, int in_flight) {
   co_await worker.async_start();
   co_await orch.async_start();
   int warm = 100;
-  co_await one(orch, &warm);
+  co_await one(&orch, &warm);
   for (auto _ : state) {
     int left = in_flight;
     if (in_flight == 1) {
-      co_await one(orch, &left);
+      co_await one(&orch, &left);
       continue;
     }
     // in_flight concurrent callers; the last to finish wakes this loop (no polling).
@@ -85,7 +89,7 @@ asio::awaitable<void> bench_body(benchmark::State& state, int in_flight) {
     b->target = in_flight;
     asio::steady_timer t(ex);
     b->wake = &t;
-    for (int i = 0; i < in_flight; ++i) asio::co_spawn(ex, single(orch), batch_done{b});
+    for (int i = 0; i < in_flight; ++i) asio::co_spawn(ex, single(&orch), batch_done{b});
     while (b->done < in_flight) {
       t.expires_after(10s);
       boost::system::error_code ec;
@@ -100,14 +104,14 @@ asio::awaitable<void> bench_body(benchmark::State& state, int in_flight) {
 
 void BM_runtime_dispatch_round_trip_memory(benchmark::State& state) {
   asio::io_context io(1);
-  asio::co_spawn(io, bench_body(state, 1), asio::detached);
+  asio::co_spawn(io, bench_body(&state, 1), asio::detached);
   io.run();
 }
 BENCHMARK(BM_runtime_dispatch_round_trip_memory)->UseRealTime();
 
 void BM_runtime_dispatch_and_wait_200_in_flight_memory(benchmark::State& state) {
   asio::io_context io(1);
-  asio::co_spawn(io, bench_body(state, 200), asio::detached);
+  asio::co_spawn(io, bench_body(&state, 200), asio::detached);
   io.run();
 }
 BENCHMARK(BM_runtime_dispatch_and_wait_200_in_flight_memory)->UseRealTime();

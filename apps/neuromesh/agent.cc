@@ -120,7 +120,8 @@ struct resumer {
   }
 };
 
-asio::awaitable<int> echo_main(synapse::synapse& bus, echo_args a) {
+asio::awaitable<int> echo_main(synapse::synapse* bus_p, echo_args a) {
+  auto& bus = *bus_p;
   auto ex = co_await asio::this_coro::executor;
   asio::signal_set signals(ex, SIGINT, SIGTERM);
   rt::dendrite_options o;
@@ -183,7 +184,7 @@ void add_agent(CLI::App& root) {
       ->check(CLI::NonNegativeNumber);
   echo->callback([a] {
     set_exit_code(run_on_synapse("agent echo", a->url,
-                                 [a](synapse::synapse& bus) { return echo_main(bus, *a); }));
+                                 [a](synapse::synapse* bus) { return echo_main(bus, *a); }));
   });
 }
 

@@ -44,7 +44,8 @@ struct answer_args {
 };
 
 /// Answers one request; returns false when this mode does not answer this kind of request.
-asio::awaitable<bool> answer_one(rt::dendrite& d, const answer_args& a, signal req) {
+asio::awaitable<bool> answer_one(rt::dendrite* dp, answer_args a, signal req) {
+  auto& d = *dp;
   std::optional<std::string> reason;
   if (!a.reason.empty()) reason = a.reason;
   const bool interactive = !a.has_answer && !a.grant && !a.deny;
@@ -96,7 +97,8 @@ asio::awaitable<bool> answer_one(rt::dendrite& d, const answer_args& a, signal r
   co_return r.has_value();
 }
 
-asio::awaitable<int> answer_main(synapse::synapse& bus, answer_args a) {
+asio::awaitable<int> answer_main(synapse::synapse* bus_p, answer_args a) {
+  auto& bus = *bus_p;
   auto ex = co_await asio::this_coro::executor;
   rt::dendrite_options o;
   o.ns = a.ns;
@@ -127,7 +129,7 @@ asio::awaitable<int> answer_main(synapse::synapse& bus, answer_args a) {
     }
     auto req = inbox->front();
     inbox->pop_front();
-    bool answered = co_await answer_one(d, a, req);
+    bool answered = co_await answer_one(&d, a, req);
     if (answered) code = 0;
     if (answered && !interactive) break;
     if (!answered && interactive) {  // stdin closed
@@ -161,7 +163,7 @@ void add_answer(CLI::App& root) {
   cmd->callback([a, ans] {
     a->has_answer = ans->count() > 0;
     set_exit_code(run_on_synapse("answer", a->url,
-                                 [a](synapse::synapse& bus) { return answer_main(bus, *a); }));
+                                 [a](synapse::synapse* bus) { return answer_main(bus, *a); }));
   });
 }
 

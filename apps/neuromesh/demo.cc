@@ -75,6 +75,7 @@ json::value planner(const json::object& in, const rt::context&) {
 }
 
 /// Writes the note to the bound Engram (on the task's trace), then recalls every note.
+// NOLINTNEXTLINE(cppcoreguidelines-avoid-reference-coroutine-parameters): a Neuron
 asio::awaitable<json::value> notes(const json::object& in, const rt::context& ctx) {
   auto memory = ctx.engram("memory");
   rt::imprint_call write;
@@ -93,6 +94,7 @@ asio::awaitable<json::value> notes(const json::object& in, const rt::context& ct
 }
 
 /// Multiplies input.a by input.b with the bound calculator Effector.
+// NOLINTNEXTLINE(cppcoreguidelines-avoid-reference-coroutine-parameters): a Neuron
 asio::awaitable<json::value> calc(const json::object& in, const rt::context& ctx) {
   auto calculator = ctx.effector("calculator");
   rt::tool_call_request c;
@@ -115,7 +117,8 @@ void report(int i, const char* what, const rt::result<protocol::signal>& r,
   std::cout << " [" << ms << " ms]" << std::endl;
 }
 
-asio::awaitable<rt::result<protocol::signal>> plan_trip(rt::dendrite& d, int i) {
+asio::awaitable<rt::result<protocol::signal>> plan_trip(rt::dendrite* dp, int i) {
+  auto& d = *dp;
   rt::dispatch_args a{.neuron = "planner", .input = {{"trip", i}}};
   auto pw = co_await d.async_dispatch(std::move(a));
   if (!pw) co_return pw.error();
@@ -127,7 +130,8 @@ asio::awaitable<rt::result<protocol::signal>> plan_trip(rt::dendrite& d, int i) 
   co_return co_await (*pw)->async_wait_for(signal_type::agent_output, 2s);
 }
 
-asio::awaitable<rt::result<protocol::signal>> one_round(rt::dendrite& d, int i) {
+asio::awaitable<rt::result<protocol::signal>> one_round(rt::dendrite* dp, int i) {
+  auto& d = *dp;
   switch (i % 5) {
     case 0: {
       rt::dispatch_args a{.neuron = "echo", .input = {{"hello", i}}};
@@ -141,7 +145,7 @@ asio::awaitable<rt::result<protocol::signal>> one_round(rt::dendrite& d, int i) 
       co_return co_await (*pw)->async_wait(2s);
     }
     case 2:
-      co_return co_await plan_trip(d, i);
+      co_return co_await plan_trip(&d, i);
     case 3: {
       rt::dispatch_args a{.neuron = "notes", .input = {{"text", "note " + std::to_string(i)}}};
       co_return co_await d.async_dispatch_and_wait(std::move(a), 3s);
@@ -160,7 +164,8 @@ const char* round_name(int i) {
   return names[i % 5];
 }
 
-asio::awaitable<int> demo_main(synapse::synapse& bus, demo_args a) {
+asio::awaitable<int> demo_main(synapse::synapse* bus_p, demo_args a) {
+  auto& bus = *bus_p;
   auto ex = co_await asio::this_coro::executor;
   asio::signal_set signals(ex, SIGINT, SIGTERM);
 
@@ -205,7 +210,7 @@ asio::awaitable<int> demo_main(synapse::synapse& bus, demo_args a) {
   asio::steady_timer pause(ex);
   for (int i = 0; a.count == 0 || i < a.count; ++i) {
     const auto start = std::chrono::steady_clock::now();
-    auto r = co_await one_round(dispatcher, i);
+    auto r = co_await one_round(&dispatcher, i);
     report(i, round_name(i), r, std::chrono::steady_clock::now() - start);
     if (!r) code = 1;
     pause.expires_after(std::chrono::milliseconds(a.interval_ms));
@@ -232,7 +237,7 @@ void add_demo(CLI::App& root) {
       ->check(CLI::NonNegativeNumber);
   cmd->callback([a] {
     set_exit_code(
-        run_on_synapse("demo", a->url, [a](synapse::synapse& bus) { return demo_main(bus, *a); }));
+        run_on_synapse("demo", a->url, [a](synapse::synapse* bus) { return demo_main(bus, *a); }));
   });
 }
 

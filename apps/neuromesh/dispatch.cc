@@ -39,8 +39,9 @@ struct dispatch_cli_args {
   bool json = false;
 };
 
-asio::awaitable<int> dispatch_main(synapse::synapse& bus, dispatch_cli_args a, rt::dispatch_args d,
-                                   rt::offer_args offer) {
+asio::awaitable<int> dispatch_main(synapse::synapse* bus_p, dispatch_cli_args a,
+                                   rt::dispatch_args d, rt::offer_args offer) {
+  auto& bus = *bus_p;
   auto ex = co_await asio::this_coro::executor;
   rt::dendrite_options o;
   o.ns = a.ns;
@@ -129,7 +130,7 @@ int run_dispatch(const dispatch_cli_args& a) {
   }
   if (a.finalize) d.finalize = true;
   offer.deadline = std::chrono::milliseconds(a.deadline_ms);
-  return run_on_synapse("dispatch", a.url, [a, d, offer](synapse::synapse& bus) {
+  return run_on_synapse("dispatch", a.url, [a, d, offer](synapse::synapse* bus) {
     return dispatch_main(bus, a, d, offer);
   });
 }

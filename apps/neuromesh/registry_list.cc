@@ -40,7 +40,8 @@ struct entry {
   std::vector<std::string> capabilities;
 };
 
-asio::awaitable<int> list_main(synapse::synapse& bus, list_args a) {
+asio::awaitable<int> list_main(synapse::synapse* bus_p, list_args a) {
+  auto& bus = *bus_p;
   auto found = std::make_shared<std::map<std::string, entry>>();
   std::string cap = a.capability;
   synapse::handler on_register = [found, cap](const signal& s) {
@@ -121,7 +122,7 @@ void add_registry_list(CLI::App& root) {
   cmd->add_flag("--json", a->json, "Print a JSON array");
   cmd->callback([a] {
     set_exit_code(run_on_synapse("registry list", a->url,
-                                 [a](synapse::synapse& bus) { return list_main(bus, *a); }));
+                                 [a](synapse::synapse* bus) { return list_main(bus, *a); }));
   });
 }
 

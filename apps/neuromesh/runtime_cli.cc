@@ -26,13 +26,14 @@ void log_to_stderr() {
 
 namespace {
 
-asio::awaitable<int> with_connection(std::string prefix, synapse::synapse& bus,
-                                     std::function<asio::awaitable<int>(synapse::synapse&)> main) {
+asio::awaitable<int> with_connection(std::string prefix, synapse::synapse* bus_p,
+                                     std::function<asio::awaitable<int>(synapse::synapse*)> main) {
+  auto& bus = *bus_p;
   if (auto ec = co_await bus.async_connect()) {
     std::cerr << prefix << ": cannot connect to " << bus.url() << ": " << ec.message() << '\n';
     co_return 64;
   }
-  int code = co_await main(bus);
+  int code = co_await main(&bus);
   co_await bus.async_close();
   co_return code;
 }
@@ -40,7 +41,7 @@ asio::awaitable<int> with_connection(std::string prefix, synapse::synapse& bus,
 }  // namespace
 
 int run_on_synapse(const std::string& prefix, const std::string& url,
-                   std::function<asio::awaitable<int>(synapse::synapse&)> main) {
+                   std::function<asio::awaitable<int>(synapse::synapse*)> main) {
   log_to_stderr();
   asio::io_context io(1);
   auto bus = synapse::synapse_from_url(url, io.get_executor());
@@ -48,7 +49,8 @@ int run_on_synapse(const std::string& prefix, const std::string& url,
     std::cerr << prefix << ": " << bus.error().message << '\n';
     return 64;
   }
-  auto f = asio::co_spawn(io, with_connection(prefix, **bus, std::move(main)), asio::use_future);
+  auto f =
+      asio::co_spawn(io, with_connection(prefix, bus->get(), std::move(main)), asio::use_future);
   io.run();
   return f.get();
 }

@@ -20,7 +20,7 @@ void log_to_stderr();
 /// first and closes after. Returns main's exit code, or 64 with a message on stderr for a bad
 /// URL / connection failure (prefix names the command).
 int run_on_synapse(const std::string& prefix, const std::string& url,
-                   std::function<boost::asio::awaitable<int>(synapse::synapse&)> main);
+                   std::function<boost::asio::awaitable<int>(synapse::synapse*)> main);
 
 /// "a,b, c" -> {"a","b","c"} (empty items dropped).
 std::vector<std::string> split_csv(const std::string& s);

@@ -24,7 +24,8 @@ struct stop_args {
   bool json = false;
 };
 
-asio::awaitable<int> stop_main(synapse::synapse& bus, stop_args a) {
+asio::awaitable<int> stop_main(synapse::synapse* bus_p, stop_args a) {
+  auto& bus = *bus_p;
   rt::dendrite_options o;
   o.ns = a.ns;
   o.dendrite_id = "neuromesh-cli";
@@ -70,7 +71,7 @@ void add_stop(CLI::App& root) {
       return;
     }
     set_exit_code(
-        run_on_synapse("stop", a->url, [a](synapse::synapse& bus) { return stop_main(bus, *a); }));
+        run_on_synapse("stop", a->url, [a](synapse::synapse* bus) { return stop_main(bus, *a); }));
   });
 }
 

@@ -79,7 +79,8 @@ TEST(subscription, ends_with_closed_after_shutdown) {
   EXPECT_EQ(sub.next(5s).error(), errc::closed);
 }
 
-boost::asio::awaitable<int> read_three(subscription& sub) {
+boost::asio::awaitable<int> read_three(subscription* sub_p) {
+  auto& sub = *sub_p;
   int got = 0;
   while (got < 3) {
     auto e = co_await sub.async_next();
@@ -93,7 +94,7 @@ TEST(subscription, async_next_resumes_the_coroutine_on_delivery) {
   auto node = make_node();
   auto sub = node.subscribe();
   boost::asio::io_context io;
-  auto fut = boost::asio::co_spawn(io, read_three(sub), boost::asio::use_future);
+  auto fut = boost::asio::co_spawn(io, read_three(&sub), boost::asio::use_future);
   std::thread producer([&] {
     for (int i = 0; i < 3; ++i) (void)node.emit_str(R"({"i":)" + std::to_string(i) + "}");
   });

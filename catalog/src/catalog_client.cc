@@ -90,7 +90,9 @@ struct catalog_client::impl {
   };
 
   template <class Stream>
-  static asio::awaitable<void> talk(Stream& stream, exchange_state& st) {
+  static asio::awaitable<void> talk(Stream* stream_p, exchange_state* st_p) {
+    auto& stream = *stream_p;
+    auto& st = *st_p;
     auto* self = st.self;
     http::request<http::string_body> req{http::string_to_verb(st.method), st.target, 11};
     req.set(http::field::host, self->url.host);
@@ -127,7 +129,8 @@ struct catalog_client::impl {
     st.result = std::move(reply);
   }
 
-  static asio::awaitable<void> run(exchange_state& st) {
+  static asio::awaitable<void> run(exchange_state* st_p) {
+    auto& st = *st_p;
     auto* self = st.self;
     auto ex = co_await asio::this_coro::executor;
     tcp::resolver resolver(ex);
@@ -147,7 +150,7 @@ struct catalog_client::impl {
       co_return;
     }
     if (!self->tls) {
-      co_await talk(tcp_stream, st);
+      co_await talk(&tcp_stream, &st);
       co_return;
     }
     beast::ssl_stream<beast::tcp_stream> stream(std::move(tcp_stream), *self->tls);
@@ -159,7 +162,7 @@ struct catalog_client::impl {
       st.result = transport_error(hec, "TLS handshake");
       co_return;
     }
-    co_await talk(stream, st);
+    co_await talk(&stream, &st);
     beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(1));
     co_await stream.async_shutdown(asio::as_tuple(asio::use_awaitable));
   }
@@ -198,7 +201,7 @@ client_result<http_reply> catalog_client::exchange(const std::string& method,
                                                    const std::optional<std::string>& body) {
   impl::exchange_state st{impl_.get(), method, impl_->url.prefix + path, body};
   asio::io_context ioc;
-  asio::co_spawn(ioc, impl::run(st), ignore_completion);
+  asio::co_spawn(ioc, impl::run(&st), ignore_completion);
   ioc.run();
   return std::move(st.result);
 }

@@ -56,7 +56,7 @@ asio::awaitable<void> run_tls_session(beast::tcp_stream stream, std::shared_ptr<
     co_return;
   }
   beast::flat_buffer buffer;
-  co_await detail::serve_requests(tls, buffer, *shared, *handle, client);
+  co_await detail::serve_requests(&tls, &buffer, shared.get(), handle.get(), client);
   beast::get_lowest_layer(tls).expires_after(std::chrono::seconds(2));
   co_await tls.async_shutdown(asio::as_tuple(asio::use_awaitable));
 }

@@ -11,7 +11,8 @@ boost::asio::awaitable<void> run_plain_session(boost::beast::tcp_stream stream,
   handle->stream = &stream;
   session_registration reg(*shared, handle);
   boost::beast::flat_buffer buffer;
-  co_await serve_requests(stream, buffer, *shared, *handle, peer_address(stream.socket()));
+  co_await serve_requests(&stream, &buffer, shared.get(), handle.get(),
+                          peer_address(stream.socket()));
   boost::beast::error_code ec;
   stream.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ec);
 }

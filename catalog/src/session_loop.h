@@ -56,9 +56,12 @@ http_method to_method(http::verb v) noexcept;
 void wire_header(std::string& out, const response& r, unsigned version, bool keep_alive);
 
 template <class Stream>
-asio::awaitable<beast::error_code> write_response(Stream& stream, std::string& header,
-                                                  const response& r, unsigned version,
+asio::awaitable<beast::error_code> write_response(Stream* stream_p, std::string* header_p,
+                                                  const response* rp, unsigned version,
                                                   bool keep_alive, bool head) {
+  auto& stream = *stream_p;
+  auto& header = *header_p;
+  const auto& r = *rp;
   wire_header(header, r, version, keep_alive);
   const auto& body = r.text();
   std::array<asio::const_buffer, 2> buffers{asio::buffer(header),
@@ -135,7 +138,8 @@ inline asio::awaitable<void> await_wake(std::shared_ptr<event_stream> s, std::st
 
 /// Suspends until the stream has data or closed; appends what it has to out.
 inline asio::awaitable<event_stream::poll_result> await_stream(std::shared_ptr<event_stream> s,
-                                                               std::string& out) {
+                                                               std::string* out_p) {
+  auto& out = *out_p;
   for (;;) {
     auto r = s->poll(out, nullptr);
     if (r != event_stream::poll_result::wait) co_return r;
@@ -146,8 +150,12 @@ inline asio::awaitable<event_stream::poll_result> await_stream(std::shared_ptr<e
 
 /// Writes a streaming response until its stream closes or the client goes away.
 template <class Stream>
-asio::awaitable<void> write_stream(Stream& stream, std::string& header, const response& r,
-                                   unsigned version, session_handle& handle) {
+asio::awaitable<void> write_stream(Stream* stream_p, std::string* header_p, const response* rp,
+                                   unsigned version, session_handle* handle_p) {
+  auto& stream = *stream_p;
+  auto& header = *header_p;
+  const auto& r = *rp;
+  auto& handle = *handle_p;
   handle.feed = r.stream;
   wire_stream_header(header, r, version);
   auto [ec, n] =
@@ -158,7 +166,7 @@ asio::awaitable<void> write_stream(Stream& stream, std::string& header, const re
   handle.busy = false;
   while (!ec) {
     chunk.clear();
-    auto pr = co_await await_stream(r.stream, chunk);
+    auto pr = co_await await_stream(r.stream, &chunk);
     if (pr == event_stream::poll_result::closed && chunk.empty()) break;
     beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(30));
     std::tie(ec, n) = co_await asio::async_write(stream, asio::buffer(chunk),
@@ -169,9 +177,13 @@ asio::awaitable<void> write_stream(Stream& stream, std::string& header, const re
 }
 
 template <class Stream>
-asio::awaitable<void> serve_requests(Stream& stream, beast::flat_buffer& buffer,
-                                     server_shared& shared, session_handle& handle,
+asio::awaitable<void> serve_requests(Stream* stream_p, beast::flat_buffer* buffer_p,
+                                     server_shared* shared_p, session_handle* handle_p,
                                      std::string client) {
+  auto& stream = *stream_p;
+  auto& buffer = *buffer_p;
+  auto& shared = *shared_p;
+  auto& handle = *handle_p;
   const auto& opts = shared.options;
   std::string header;
   for (;;) {
@@ -191,7 +203,7 @@ asio::awaitable<void> serve_requests(Stream& stream, beast::flat_buffer& buffer,
       head.method = to_method(parser.get().method());
       head.target = std::string(parser.get().target());
       auto r = shared.service.reject_too_large(head);
-      co_await write_response(stream, header, r, parser.get().version(), false, false);
+      co_await write_response(&stream, &header, &r, parser.get().version(), false, false);
       co_return;
     }
     if (ec) co_return;  // end of stream, idle timeout, reset, cancelled by the stop
@@ -207,12 +219,12 @@ asio::awaitable<void> serve_requests(Stream& stream, beast::flat_buffer& buffer,
     if (r.deferred) r = co_await await_response(r.deferred);
     if (r.pending && !co_await await_durable(r.pending)) r = shared.service.write_failed(req);
     if (r.stream) {
-      co_await write_stream(stream, header, r, msg.version(), handle);
+      co_await write_stream(&stream, &header, &r, msg.version(), &handle);
       co_return;
     }
     bool keep_alive = msg.keep_alive() && !shared.stopping.load();
     beast::get_lowest_layer(stream).expires_after(opts.idle_timeout);
-    auto wec = co_await write_response(stream, header, r, msg.version(), keep_alive,
+    auto wec = co_await write_response(&stream, &header, &r, msg.version(), keep_alive,
                                        msg.method() == http::verb::head);
     if (wec || !keep_alive) co_return;
   }

@@ -161,7 +161,7 @@ boost::system::result<std::vector<memory>> memories_watch::next(std::chrono::nan
   return detail::watch_next(*core_, filter_, last_, epoch_, timeout);
 }
 boost::asio::awaitable<boost::system::result<std::vector<memory>>> memories_watch::async_next() {
-  return detail::watch_async_next(core_, filter_, last_, epoch_);
+  return detail::watch_async_next(core_, &filter_, &last_, &epoch_);
 }
 
 memories_adapter::memories_adapter(std::shared_ptr<redex_file> file, std::uint64_t origin,

@@ -140,7 +140,7 @@ boost::system::result<std::vector<task>> tasks_watch::next(std::chrono::nanoseco
 }
 
 boost::asio::awaitable<boost::system::result<std::vector<task>>> tasks_watch::async_next() {
-  return detail::watch_async_next(core_, filter_, last_, epoch_);
+  return detail::watch_async_next(core_, &filter_, &last_, &epoch_);
 }
 
 // --- adapter ----------------------------------------------------------------------------

@@ -61,8 +61,11 @@ boost::system::result<std::vector<T>> watch_next(Core& c, const Filter& f,
 
 template <class Core, class T, class Filter>
 boost::asio::awaitable<boost::system::result<std::vector<T>>> watch_async_next(
-    std::shared_ptr<Core> c, const Filter& f, std::optional<std::vector<T>>& last,
-    std::uint64_t& epoch) {
+    std::shared_ptr<Core> c, const Filter* f_p, std::optional<std::vector<T>>* last_p,
+    std::uint64_t* epoch_p) {
+  const auto& f = *f_p;
+  auto& last = *last_p;
+  auto& epoch = *epoch_p;
   for (;;) {
     auto seen = c->fold->position();
     if (auto r = watch_try_next(*c, f, last, epoch)) co_return std::move(*r);

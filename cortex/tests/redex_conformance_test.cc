@@ -104,7 +104,8 @@ TEST_P(redex_conformance, tail_replays_then_follows_appends_from_another_thread)
   writer.join();
 }
 
-asio::awaitable<std::vector<std::string>> read_n(redex_tail& t, int n) {
+asio::awaitable<std::vector<std::string>> read_n(redex_tail* tp, int n) {
+  auto& t = *tp;
   std::vector<std::string> out;
   for (int i = 0; i < n; ++i) {
     auto e = co_await t.async_next();
@@ -118,7 +119,7 @@ TEST_P(redex_conformance, async_tail_is_woken_by_appends) {
   auto f = open("t/async");
   auto t = f->tail(0);
   asio::io_context io;
-  auto fut = asio::co_spawn(io, read_n(t, 20), asio::use_future);
+  auto fut = asio::co_spawn(io, read_n(&t, 20), asio::use_future);
   std::thread runner([&] { io.run(); });
   for (int i = 0; i < 20; ++i) ASSERT_TRUE(f->append(fmt::format("e{}", i)));
   ASSERT_EQ(fut.wait_for(10s), std::future_status::ready);
@@ -129,7 +130,8 @@ TEST_P(redex_conformance, async_tail_is_woken_by_appends) {
   EXPECT_EQ(got.back(), "e19");
 }
 
-asio::awaitable<bool> next_or_timeout(redex_tail& t) {
+asio::awaitable<bool> next_or_timeout(redex_tail* tp) {
+  auto& t = *tp;
   using namespace asio::experimental::awaitable_operators;
   asio::steady_timer timer(co_await asio::this_coro::executor, 20ms);
   auto r = co_await (t.async_next() || timer.async_wait(asio::use_awaitable));
@@ -140,7 +142,7 @@ TEST_P(redex_conformance, async_tail_can_be_cancelled_by_a_timer) {
   auto f = open("t/cancel");
   auto t = f->tail(0);
   asio::io_context io;
-  auto fut = asio::co_spawn(io, next_or_timeout(t), asio::use_future);
+  auto fut = asio::co_spawn(io, next_or_timeout(&t), asio::use_future);
   io.run();
   EXPECT_TRUE(fut.get());
   ASSERT_TRUE(f->append("after"));

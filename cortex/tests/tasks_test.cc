@@ -233,7 +233,8 @@ TEST(tasks, snapshot_and_watch_drops_only_a_leading_emission_equal_to_the_snapsh
   EXPECT_EQ(n->size(), 2u);
 }
 
-boost::asio::awaitable<std::size_t> await_change(tasks_watch& w) {
+boost::asio::awaitable<std::size_t> await_change(tasks_watch* wp) {
+  auto& w = *wp;
   auto r = co_await w.async_next();
   co_return r ? r->size() : 999;
 }
@@ -242,7 +243,7 @@ TEST(tasks, async_watch_is_woken_by_a_write_from_another_thread) {
   fixture f;
   auto [snap, w] = f.db.tasks().snapshot_and_watch({});
   boost::asio::io_context io;
-  auto fut = boost::asio::co_spawn(io, await_change(w), boost::asio::use_future);
+  auto fut = boost::asio::co_spawn(io, await_change(&w), boost::asio::use_future);
   std::thread runner([&] { io.run(); });
   ASSERT_TRUE(f.db.tasks().create(5, "wake"));
   ASSERT_EQ(fut.wait_for(10s), std::future_status::ready);

@@ -52,14 +52,14 @@ struct blocking_neuron {
   }
 };
 
-asio::awaitable<void> blocking_sync_neuron_holds_up_nothing(asio::io_context& io) {
+asio::awaitable<void> blocking_sync_neuron_holds_up_nothing(asio::any_io_executor ex) {
   auto g = std::make_shared<gate>();
   g->dendrite_thread = std::this_thread::get_id();
   synapse::memory_synapse bus;
   tap t;
-  co_await tap_into(bus, t.seen);
-  dendrite w(io.get_executor(), bus, nullptr, test_options("w", role::worker));
-  dendrite orch(io.get_executor(), bus, nullptr, test_options("orch"));
+  co_await tap_into(&bus, t.seen);
+  dendrite w(ex, bus, nullptr, test_options("w", role::worker));
+  dendrite orch(ex, bus, nullptr, test_options("orch"));
   w.attach(axon({.neuron_id = "blocker", .neuron = blocking_neuron{g}}));
   w.attach(echo_axon("echo"));
   co_await w.async_start();
@@ -101,10 +101,10 @@ TEST(dendrite_blocking, blocking_sync_neuron_holds_up_nothing) {
   run(blocking_sync_neuron_holds_up_nothing);
 }
 
-asio::awaitable<void> sync_neuron_result_and_exception_come_back(asio::io_context& io) {
+asio::awaitable<void> sync_neuron_result_and_exception_come_back(asio::any_io_executor ex) {
   synapse::memory_synapse bus;
-  dendrite w(io.get_executor(), bus, nullptr, test_options("w", role::worker));
-  dendrite orch(io.get_executor(), bus, nullptr, test_options("orch"));
+  dendrite w(ex, bus, nullptr, test_options("w", role::worker));
+  dendrite orch(ex, bus, nullptr, test_options("orch"));
   auto caller = std::this_thread::get_id();
   auto ran_elsewhere = std::make_shared<std::atomic<bool>>(false);
   w.attach(axon({.neuron_id = "sum",
@@ -173,13 +173,13 @@ class slow_store final : public registry::registry_store {
   registry::memory_store inner_;
 };
 
-asio::awaitable<void> blocking_store_holds_up_no_task(asio::io_context& io) {
+asio::awaitable<void> blocking_store_holds_up_no_task(asio::any_io_executor ex) {
   auto g = std::make_shared<gate>();
   g->dendrite_thread = std::this_thread::get_id();
   slow_store store(g);
   synapse::memory_synapse bus;
-  dendrite w(io.get_executor(), bus, nullptr, test_options("w", role::worker));
-  dendrite mirror(io.get_executor(), bus, &store, test_options("mirror"));
+  dendrite w(ex, bus, nullptr, test_options("w", role::worker));
+  dendrite mirror(ex, bus, &store, test_options("mirror"));
   w.attach(echo_axon("echo"));
   co_await mirror.async_start();
   co_await w.async_start();  // its REGISTER reaches the mirror, whose upsert blocks

@@ -25,54 +25,54 @@ signal with_payload(signal_type t, std::string_view json, std::optional<std::str
 }
 
 /// The host still answers an ordinary request.
-asio::awaitable<bool> still_serving(dendrite& orch) {
+asio::awaitable<bool> still_serving(dendrite* orch) {
   dispatch_args a{.neuron = "n1"};
-  auto r = co_await orch.async_dispatch_and_wait(std::move(a), 2s);
+  auto r = co_await orch->async_dispatch_and_wait(std::move(a), 2s);
   co_return r && r->type == signal_type::agent_output;
 }
 
-asio::awaitable<void> wrong_types_and_missing_fields(asio::io_context& io) {
+asio::awaitable<void> wrong_types_and_missing_fields(asio::any_io_executor ex) {
   synapse::memory_synapse bus;
   tap t;
-  co_await tap_into(bus, t.seen);
+  co_await tap_into(&bus, t.seen);
   registry::memory_store store;
-  dendrite w(io.get_executor(), bus, &store, test_options("w", role::worker));
-  dendrite orch(io.get_executor(), bus, nullptr, test_options("orch"));
+  dendrite w(ex, bus, &store, test_options("w", role::worker));
+  dendrite orch(ex, bus, nullptr, test_options("orch"));
   w.attach(echo_axon("n1", {"a"}));
   co_await w.async_start();
   co_await orch.async_start();
   // TASK whose input is not an object: an ERROR naming the field, to the caller.
   auto bad1 = with_payload(signal_type::task, R"({"input":5})", "n1");
-  co_await inject(bus, std::move(bad1));
+  co_await inject(&bus, std::move(bad1));
   EXPECT_TRUE(co_await until([&] { return t.count(signal_type::error) == 1; }));
   EXPECT_EQ(
       t.of(signal_type::error).at(0).payload.text(),
       R"({"code":"NEURON_EXCEPTION","message":"TASK payload.input must be an object, got int64","recoverable":false})");
   auto before = w.stats().rejected;
   auto bad2 = with_payload(signal_type::task, R"({"input":{},"capabilities":"a"})");
-  co_await inject(bus, std::move(bad2));
+  co_await inject(&bus, std::move(bad2));
   auto bad3 = with_payload(signal_type::discover, R"({"neuron":5})");
-  co_await inject(bus, std::move(bad3));
+  co_await inject(&bus, std::move(bad3));
   auto bad4 = with_payload(signal_type::discover, R"({"capabilities":[1,2]})");
-  co_await inject(bus, std::move(bad4));
+  co_await inject(&bus, std::move(bad4));
   co_await inject(
-      bus, with_payload(signal_type::register_, R"({"role":"neuron","capabilities":"x"})", "zz"));
+      &bus, with_payload(signal_type::register_, R"({"role":"neuron","capabilities":"x"})", "zz"));
   auto bad5 = with_payload(signal_type::task_awarded, R"({"winning_bid":{}})", "n1");
-  co_await inject(bus, std::move(bad5));
+  co_await inject(&bus, std::move(bad5));
   auto bad6 = with_payload(signal_type::task_offer, R"({"input":{},"capabilities":7})");
-  co_await inject(bus, std::move(bad6));
+  co_await inject(&bus, std::move(bad6));
   EXPECT_TRUE(co_await until([&] { return w.stats().rejected == before + 6; }));
   EXPECT_FALSE(store.get("zz").value());  // nothing mirrored from the bad REGISTER
-  EXPECT_TRUE(co_await still_serving(orch));
+  EXPECT_TRUE(co_await still_serving(&orch));
   co_await orch.async_stop();
   co_await w.async_stop();
 }
 TEST(dendrite_hostile, wrong_types_and_missing_fields) { run(wrong_types_and_missing_fields); }
 
-asio::awaitable<void> one_mib_payload_round_trips(asio::io_context& io) {
+asio::awaitable<void> one_mib_payload_round_trips(asio::any_io_executor ex) {
   synapse::memory_synapse bus;
-  dendrite w(io.get_executor(), bus, nullptr, test_options("w", role::worker));
-  dendrite orch(io.get_executor(), bus, nullptr, test_options("orch"));
+  dendrite w(ex, bus, nullptr, test_options("w", role::worker));
+  dendrite orch(ex, bus, nullptr, test_options("orch"));
   w.attach(echo_axon("n1"));
   co_await w.async_start();
   co_await orch.async_start();
@@ -84,25 +84,25 @@ asio::awaitable<void> one_mib_payload_round_trips(asio::io_context& io) {
   if (r) {
     EXPECT_GT(r->payload.text().size(), std::size_t(1 << 20));
   }
-  EXPECT_TRUE(co_await still_serving(orch));
+  EXPECT_TRUE(co_await still_serving(&orch));
   co_await orch.async_stop();
   co_await w.async_stop();
 }
 TEST(dendrite_hostile, one_mib_payload_round_trips) { run(one_mib_payload_round_trips); }
 
-asio::awaitable<void> register_claiming_a_hosted_id_is_ignored(asio::io_context& io) {
+asio::awaitable<void> register_claiming_a_hosted_id_is_ignored(asio::any_io_executor ex) {
   synapse::memory_synapse bus;
   registry::memory_store store;
-  dendrite w(io.get_executor(), bus, &store, test_options("w", role::worker));
-  dendrite orch(io.get_executor(), bus, nullptr, test_options("orch"));
+  dendrite w(ex, bus, &store, test_options("w", role::worker));
+  dendrite orch(ex, bus, nullptr, test_options("orch"));
   w.attach(echo_axon("n1", {"real"}));
   co_await w.async_start();
   co_await orch.async_start();
   protocol::register_args fake{.id = "n1", .kind = "neuron", .capabilities = {"evil"}};
   auto bad7 = protocol::register_signal(fake);
-  co_await inject(bus, std::move(bad7));
+  co_await inject(&bus, std::move(bad7));
   auto bad8 = protocol::deregister_signal("n1");
-  co_await inject(bus, std::move(bad8));
+  co_await inject(&bus, std::move(bad8));
   EXPECT_EQ(w.stats().register_conflicts, 2u);
   auto rec = store.get("n1").value();
   EXPECT_TRUE(rec);
@@ -110,7 +110,7 @@ asio::awaitable<void> register_claiming_a_hosted_id_is_ignored(asio::io_context&
     EXPECT_EQ(rec->capabilities, std::vector<std::string>{"real"});
     EXPECT_NE(rec->status, "deregistered");
   }
-  EXPECT_TRUE(co_await still_serving(orch));
+  EXPECT_TRUE(co_await still_serving(&orch));
   co_await orch.async_stop();
   co_await w.async_stop();
 }
@@ -118,12 +118,12 @@ TEST(dendrite_hostile, register_claiming_a_hosted_id_is_ignored) {
   run(register_claiming_a_hosted_id_is_ignored);
 }
 
-asio::awaitable<void> discover_flood_is_coalesced(asio::io_context& io) {
+asio::awaitable<void> discover_flood_is_coalesced(asio::any_io_executor ex) {
   synapse::memory_synapse bus;
   tap t;
-  co_await tap_into(bus, t.seen);
-  dendrite w(io.get_executor(), bus, nullptr, test_options("w", role::worker));
-  dendrite orch(io.get_executor(), bus, nullptr, test_options("orch"));
+  co_await tap_into(&bus, t.seen);
+  dendrite w(ex, bus, nullptr, test_options("w", role::worker));
+  dendrite orch(ex, bus, nullptr, test_options("orch"));
   w.attach(echo_axon("n1"));
   co_await w.async_start();
   co_await orch.async_start();
@@ -134,7 +134,7 @@ asio::awaitable<void> discover_flood_is_coalesced(asio::io_context& io) {
     d.id = protocol::event_id::generate();
     (void)co_await bus.async_publish("cosmonapse.dev.DISCOVER", std::move(d));
   }
-  EXPECT_TRUE(co_await still_serving(orch));  // served during the flood's aftermath
+  EXPECT_TRUE(co_await still_serving(&orch));  // served during the flood's aftermath
   EXPECT_TRUE(co_await until([&] { return w.stats().discovers_answered >= 1; }));
   auto s = w.stats();
   EXPECT_EQ(s.discovers_answered + s.discovers_dropped, 100000u);
@@ -178,11 +178,11 @@ json::value random_value(std::mt19937& rng, int depth) {
   }
 }
 
-asio::awaitable<void> randomized_payloads_never_stop_service(asio::io_context& io) {
+asio::awaitable<void> randomized_payloads_never_stop_service(asio::any_io_executor ex) {
   synapse::memory_synapse bus;
   registry::memory_store store;
-  dendrite w(io.get_executor(), bus, &store, test_options("w", role::worker));
-  dendrite orch(io.get_executor(), bus, &store, test_options("orch"));
+  dendrite w(ex, bus, &store, test_options("w", role::worker));
+  dendrite orch(ex, bus, &store, test_options("orch"));
   w.attach(echo_axon("n1", {}, true));
   co_await w.async_start();
   co_await orch.async_start();
@@ -204,9 +204,9 @@ asio::awaitable<void> randomized_payloads_never_stop_service(asio::io_context& i
     } catch (const std::invalid_argument&) {
       continue;  // the builders refuse it (RECALL/IMPRINT rules): nothing to send
     }
-    co_await inject(bus, std::move(*s));
+    co_await inject(&bus, std::move(*s));
   }
-  EXPECT_TRUE(co_await still_serving(orch));
+  EXPECT_TRUE(co_await still_serving(&orch));
   EXPECT_GT(w.stats().rejected + w.stats().tasks_run, 0u);
   co_await orch.async_stop();
   co_await w.async_stop();

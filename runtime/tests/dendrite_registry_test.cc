@@ -12,15 +12,15 @@ namespace {
 using protocol::signal;
 using protocol::signal_type;
 
-asio::awaitable<void> store_mirrors_lifecycle_signals(asio::io_context& io) {
+asio::awaitable<void> store_mirrors_lifecycle_signals(asio::any_io_executor ex) {
   synapse::memory_synapse bus;
   tap t;
-  co_await tap_into(bus, t.seen);
+  co_await tap_into(&bus, t.seen);
   registry::memory_store store;
   auto wo = test_options("w", role::worker);
   wo.heartbeat = 20ms;
-  dendrite w(io.get_executor(), bus, nullptr, wo);
-  dendrite orch(io.get_executor(), bus, &store, test_options("orch"));
+  dendrite w(ex, bus, nullptr, wo);
+  dendrite orch(ex, bus, &store, test_options("orch"));
   w.attach(
       axon({.neuron_id = "n1", .neuron = echo_neuron, .capabilities = {"sum"}, .version = "2"}));
   std::vector<std::string> reasons;
@@ -58,7 +58,7 @@ asio::awaitable<void> store_mirrors_lifecycle_signals(asio::io_context& io) {
 }
 TEST(dendrite_registry, store_mirrors_lifecycle_signals) { run(store_mirrors_lifecycle_signals); }
 
-asio::awaitable<void> pure_orchestrator_sweeps_stale_records(asio::io_context& io) {
+asio::awaitable<void> pure_orchestrator_sweeps_stale_records(asio::any_io_executor ex) {
   synapse::memory_synapse bus;
   registry::memory_store store;
   auto o = test_options("orch");
@@ -66,7 +66,7 @@ asio::awaitable<void> pure_orchestrator_sweeps_stale_records(asio::io_context& i
   o.stale_after = std::chrono::seconds(90);
   auto now = std::make_shared<registry::time_point>(registry::now_utc());
   o.clock = [now] { return *now; };
-  dendrite orch(io.get_executor(), bus, &store, o);
+  dendrite orch(ex, bus, &store, o);
   std::vector<std::string> stale;
   orch.on_refresh([&](dendrite&, const refresh_event& e) {
     if (e.reason == "stale") stale.push_back(e.neuron_id);
@@ -93,35 +93,35 @@ TEST(dendrite_registry, pure_orchestrator_sweeps_stale_records) {
   run(pure_orchestrator_sweeps_stale_records);
 }
 
-asio::awaitable<void> discover_answered_by_matching_axons(asio::io_context& io) {
+asio::awaitable<void> discover_answered_by_matching_axons(asio::any_io_executor ex) {
   synapse::memory_synapse bus;
   tap t;
-  co_await tap_into(bus, t.seen);
-  dendrite w(io.get_executor(), bus, nullptr, test_options("w", role::worker));
+  co_await tap_into(&bus, t.seen);
+  dendrite w(ex, bus, nullptr, test_options("w", role::worker));
   w.attach(echo_axon("na", {"a"}));
   w.attach(echo_axon("nb", {"a", "b"}));
   co_await w.async_start();
   t.seen->clear();
   auto probe1 = protocol::discover_signal(std::nullopt, std::vector<std::string>{"b"});
 
-  co_await inject(bus, std::move(probe1));
+  co_await inject(&bus, std::move(probe1));
   EXPECT_TRUE(co_await until([&] { return t.count(signal_type::register_) == 1; }));
   EXPECT_EQ(t.of(signal_type::register_).at(0).directed->id, "nb");
   t.seen->clear();
   auto probe2 = protocol::discover_signal(std::string("na"));
 
-  co_await inject(bus, std::move(probe2));
+  co_await inject(&bus, std::move(probe2));
   EXPECT_TRUE(co_await until([&] { return t.count(signal_type::register_) == 1; }));
   EXPECT_EQ(t.of(signal_type::register_).at(0).directed->id, "na");
   t.seen->clear();
   auto probe3 = protocol::discover_signal();
 
-  co_await inject(bus, std::move(probe3));
+  co_await inject(&bus, std::move(probe3));
   EXPECT_TRUE(co_await until([&] { return t.count(signal_type::register_) == 2; }));
   EXPECT_EQ(w.stats().discovers_answered, 3u);
   co_await w.async_stop();
   // on_discover replaces the built-in answer.
-  dendrite custom(io.get_executor(), bus, nullptr, test_options("custom", role::worker));
+  dendrite custom(ex, bus, nullptr, test_options("custom", role::worker));
   custom.attach(echo_axon("nc"));
   int calls = 0;
   custom.on_discover([&](const signal&) { ++calls; });
@@ -129,7 +129,7 @@ asio::awaitable<void> discover_answered_by_matching_axons(asio::io_context& io) 
   t.seen->clear();
   auto probe4 = protocol::discover_signal();
 
-  co_await inject(bus, std::move(probe4));
+  co_await inject(&bus, std::move(probe4));
   co_await sleep_for(20ms);
   EXPECT_EQ(calls, 1);
   EXPECT_EQ(t.count(signal_type::register_), 0u);

@@ -25,13 +25,13 @@ class tap {
   std::size_t count(protocol::signal_type t) const { return of(t).size(); }
 };
 
-inline asio::awaitable<void> tap_into(synapse::synapse& bus,
+inline asio::awaitable<void> tap_into(synapse::synapse* bus,
                                       std::shared_ptr<std::vector<protocol::signal>> seen) {
-  EXPECT_FALSE(co_await bus.async_connect());
+  EXPECT_FALSE(co_await bus->async_connect());
   // Operands as locals: GCC 12 destroys a lambda temporary in a co_await operand twice.
   std::string subject = protocol::namespace_wildcard("dev");
   synapse::handler h = [seen](const protocol::signal& s) { seen->push_back(s); };
-  auto r = co_await bus.async_subscribe(std::move(subject), std::move(h), std::nullopt);
+  auto r = co_await bus->async_subscribe(std::move(subject), std::move(h), std::nullopt);
   EXPECT_TRUE(r);
 }
 
@@ -54,9 +54,9 @@ inline axon echo_axon(std::string id, std::vector<std::string> caps = {}, bool c
 }
 
 /// Publishes s on its subject (a raw peer, no dendrite).
-inline asio::awaitable<void> inject(synapse::synapse& bus, protocol::signal s) {
+inline asio::awaitable<void> inject(synapse::synapse* bus, protocol::signal s) {
   auto subject = protocol::subject_for("dev", s);
-  EXPECT_FALSE(co_await bus.async_publish(std::move(subject), std::move(s)));
+  EXPECT_FALSE(co_await bus->async_publish(std::move(subject), std::move(s)));
 }
 
 }  // namespace neuromesh::runtime::test

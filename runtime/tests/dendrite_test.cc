@@ -24,11 +24,11 @@ using protocol::signal_type;
 
 // ---- lifecycle -------------------------------------------------------------------------------
 
-asio::awaitable<void> start_registers_stop_deregisters(asio::io_context& io) {
+asio::awaitable<void> start_registers_stop_deregisters(asio::any_io_executor ex) {
   synapse::memory_synapse bus;
   tap t;
-  co_await tap_into(bus, t.seen);
-  dendrite d(io.get_executor(), bus, nullptr, test_options("host", role::worker));
+  co_await tap_into(&bus, t.seen);
+  dendrite d(ex, bus, nullptr, test_options("host", role::worker));
   d.attach(axon(
       {.neuron_id = "n1", .neuron = echo_neuron, .capabilities = {"b", "a"}, .version = "1.2"}));
   int connected = 0;
@@ -57,10 +57,10 @@ asio::awaitable<void> start_registers_stop_deregisters(asio::io_context& io) {
 }
 TEST(dendrite, start_registers_stop_deregisters) { run(start_registers_stop_deregisters); }
 
-asio::awaitable<void> destroying_a_running_dendrite_deregisters(asio::io_context&) {
+asio::awaitable<void> destroying_a_running_dendrite_deregisters(asio::any_io_executor) {
   synapse::memory_synapse bus;
   tap t;
-  co_await tap_into(bus, t.seen);
+  co_await tap_into(&bus, t.seen);
   {
     auto d = std::make_unique<dendrite>(co_await asio::this_coro::executor, bus, nullptr,
                                         test_options("host", role::worker));
@@ -73,9 +73,9 @@ TEST(dendrite, destroying_a_running_dendrite_deregisters) {
   run(destroying_a_running_dendrite_deregisters);
 }
 
-asio::awaitable<void> attach_guards(asio::io_context& io) {
+asio::awaitable<void> attach_guards(asio::any_io_executor ex) {
   synapse::memory_synapse bus;
-  dendrite d(io.get_executor(), bus, nullptr, test_options("host"));
+  dendrite d(ex, bus, nullptr, test_options("host"));
   d.attach(echo_axon("n1"));
   EXPECT_THROW(d.attach(echo_axon("n1")), usage_error);
   EXPECT_TRUE(co_await throws<unknown_neuron>(d.async_detach("nope")));
@@ -89,13 +89,13 @@ TEST(dendrite, attach_guards) { run(attach_guards); }
 
 // ---- routing ---------------------------------------------------------------------------------
 
-asio::awaitable<void> addressed_task_only_host_acts(asio::io_context& io) {
+asio::awaitable<void> addressed_task_only_host_acts(asio::any_io_executor ex) {
   synapse::memory_synapse bus;
   tap t;
-  co_await tap_into(bus, t.seen);
-  dendrite w1(io.get_executor(), bus, nullptr, test_options("w1", role::worker));
-  dendrite w2(io.get_executor(), bus, nullptr, test_options("w2", role::worker));
-  dendrite orch(io.get_executor(), bus, nullptr, test_options("orch"));
+  co_await tap_into(&bus, t.seen);
+  dendrite w1(ex, bus, nullptr, test_options("w1", role::worker));
+  dendrite w2(ex, bus, nullptr, test_options("w2", role::worker));
+  dendrite orch(ex, bus, nullptr, test_options("orch"));
   w1.attach(echo_axon("n1"));
   w2.attach(echo_axon("n2"));
   co_await w1.async_start();
@@ -125,14 +125,14 @@ asio::awaitable<void> addressed_task_only_host_acts(asio::io_context& io) {
 }
 TEST(dendrite, addressed_task_only_host_acts) { run(addressed_task_only_host_acts); }
 
-asio::awaitable<void> routed_task_once_per_profile(asio::io_context& io) {
+asio::awaitable<void> routed_task_once_per_profile(asio::any_io_executor ex) {
   synapse::memory_synapse bus;
   tap t;
-  co_await tap_into(bus, t.seen);
-  dendrite a(io.get_executor(), bus, nullptr, test_options("a", role::worker));
-  dendrite b(io.get_executor(), bus, nullptr, test_options("b", role::worker));
-  dendrite c(io.get_executor(), bus, nullptr, test_options("c", role::worker));
-  dendrite orch(io.get_executor(), bus, nullptr, test_options("orch"));
+  co_await tap_into(&bus, t.seen);
+  dendrite a(ex, bus, nullptr, test_options("a", role::worker));
+  dendrite b(ex, bus, nullptr, test_options("b", role::worker));
+  dendrite c(ex, bus, nullptr, test_options("c", role::worker));
+  dendrite orch(ex, bus, nullptr, test_options("orch"));
   a.attach(echo_axon("na", {"sum", "mul"}));
   b.attach(echo_axon("nb", {"mul", "sum"}));  // same profile: one queue group
   c.attach(echo_axon("nc", {"other"}));
@@ -155,10 +155,10 @@ asio::awaitable<void> routed_task_once_per_profile(asio::io_context& io) {
 }
 TEST(dendrite, routed_task_once_per_profile) { run(routed_task_once_per_profile); }
 
-asio::awaitable<void> open_call_goes_to_catch_all(asio::io_context& io) {
+asio::awaitable<void> open_call_goes_to_catch_all(asio::any_io_executor ex) {
   synapse::memory_synapse bus;
-  dendrite w(io.get_executor(), bus, nullptr, test_options("w", role::worker));
-  dendrite orch(io.get_executor(), bus, nullptr, test_options("orch"));
+  dendrite w(ex, bus, nullptr, test_options("w", role::worker));
+  dendrite orch(ex, bus, nullptr, test_options("orch"));
   w.attach(echo_axon("plain"));
   w.attach(echo_axon("catcher", {}, true));
   co_await w.async_start();
@@ -171,12 +171,12 @@ asio::awaitable<void> open_call_goes_to_catch_all(asio::io_context& io) {
 }
 TEST(dendrite, open_call_goes_to_catch_all) { run(open_call_goes_to_catch_all); }
 
-asio::awaitable<void> finalize_promotes_output_to_final(asio::io_context& io) {
+asio::awaitable<void> finalize_promotes_output_to_final(asio::any_io_executor ex) {
   synapse::memory_synapse bus;
   tap t;
-  co_await tap_into(bus, t.seen);
-  dendrite w(io.get_executor(), bus, nullptr, test_options("w", role::worker));
-  dendrite orch(io.get_executor(), bus, nullptr, test_options("orch"));
+  co_await tap_into(&bus, t.seen);
+  dendrite w(ex, bus, nullptr, test_options("w", role::worker));
+  dendrite orch(ex, bus, nullptr, test_options("orch"));
   w.attach(echo_axon("n1", {"echo"}));
   co_await w.async_start();
   co_await orch.async_start();
@@ -214,12 +214,12 @@ json::value permission_neuron(const json::object&, const context&) {
   return json::object{{"__permission__", true}, {"action", "delete"}};
 }
 
-asio::awaitable<void> errors_markers_and_hooks(asio::io_context& io) {
+asio::awaitable<void> errors_markers_and_hooks(asio::any_io_executor ex) {
   synapse::memory_synapse bus;
   tap t;
-  co_await tap_into(bus, t.seen);
-  dendrite w(io.get_executor(), bus, nullptr, test_options("w", role::worker));
-  dendrite orch(io.get_executor(), bus, nullptr, test_options("orch"));
+  co_await tap_into(&bus, t.seen);
+  dendrite w(ex, bus, nullptr, test_options("w", role::worker));
+  dendrite orch(ex, bus, nullptr, test_options("orch"));
   w.attach(axon({.neuron_id = "boom", .neuron = throwing_neuron}));
   auto& hooked = w.attach(echo_axon("hooked"));
   hooked.before_task([](const json::object& in, const context&) -> std::optional<json::object> {
@@ -255,13 +255,13 @@ TEST(dendrite, errors_markers_and_hooks) { run(errors_markers_and_hooks); }
 
 // ---- STOP ------------------------------------------------------------------------------------
 
-asio::awaitable<void> stop_cancels_running_neuron_and_acks(asio::io_context& io) {
+asio::awaitable<void> stop_cancels_running_neuron_and_acks(asio::any_io_executor ex) {
   synapse::memory_synapse bus;
   tap t;
-  co_await tap_into(bus, t.seen);
-  dendrite w(io.get_executor(), bus, nullptr, test_options("w", role::worker));
-  dendrite idle(io.get_executor(), bus, nullptr, test_options("idle", role::worker));
-  dendrite orch(io.get_executor(), bus, nullptr, test_options("orch"));
+  co_await tap_into(&bus, t.seen);
+  dendrite w(ex, bus, nullptr, test_options("w", role::worker));
+  dendrite idle(ex, bus, nullptr, test_options("idle", role::worker));
+  dendrite orch(ex, bus, nullptr, test_options("orch"));
   w.attach(axon({.neuron_id = "slow", .neuron = slow_neuron}));
   w.attach(echo_axon("fast"));
   idle.attach(echo_axon("other"));
@@ -303,12 +303,12 @@ asio::awaitable<void> stop_cancels_running_neuron_and_acks(asio::io_context& io)
 }
 TEST(dendrite, stop_cancels_running_neuron_and_acks) { run(stop_cancels_running_neuron_and_acks); }
 
-asio::awaitable<void> stop_drains_then_cancels(asio::io_context& io) {
+asio::awaitable<void> stop_drains_then_cancels(asio::any_io_executor ex) {
   synapse::memory_synapse bus;
   tap t;
-  co_await tap_into(bus, t.seen);
-  dendrite w(io.get_executor(), bus, nullptr, test_options("w", role::worker));
-  dendrite orch(io.get_executor(), bus, nullptr, test_options("orch"));
+  co_await tap_into(&bus, t.seen);
+  dendrite w(ex, bus, nullptr, test_options("w", role::worker));
+  dendrite orch(ex, bus, nullptr, test_options("orch"));
   w.attach(axon({.neuron_id = "slow", .neuron = slow_neuron}));
   co_await w.async_start();
   co_await orch.async_start();
@@ -331,13 +331,13 @@ TEST(dendrite, stop_drains_then_cancels) { run(stop_drains_then_cancels); }
 
 // ---- bidding ---------------------------------------------------------------------------------
 
-asio::awaitable<void> offer_first_bid_declines_later_bidders(asio::io_context& io) {
+asio::awaitable<void> offer_first_bid_declines_later_bidders(asio::any_io_executor ex) {
   synapse::memory_synapse bus;
   tap t;
-  co_await tap_into(bus, t.seen);
-  dendrite a(io.get_executor(), bus, nullptr, test_options("a", role::worker));
-  dendrite b(io.get_executor(), bus, nullptr, test_options("b", role::worker));
-  dendrite orch(io.get_executor(), bus, nullptr, test_options("orch"));
+  co_await tap_into(&bus, t.seen);
+  dendrite a(ex, bus, nullptr, test_options("a", role::worker));
+  dendrite b(ex, bus, nullptr, test_options("b", role::worker));
+  dendrite orch(ex, bus, nullptr, test_options("orch"));
   a.attach(echo_axon("na", {"x"}));
   b.attach(echo_axon("nb", {"x"}));
   for (auto* d : std::vector<dendrite*>{&a, &b, &orch}) co_await d->async_start();
@@ -368,23 +368,23 @@ TEST(dendrite, offer_first_bid_declines_later_bidders) {
   run(offer_first_bid_declines_later_bidders);
 }
 
-asio::awaitable<void> bid_with(dendrite& d, std::string neuron, double cost, signal offer) {
-  (void)co_await d.async_bid(offer, neuron, cost, std::nullopt, std::nullopt);
+asio::awaitable<void> bid_with(dendrite* d, std::string neuron, double cost, signal offer) {
+  (void)co_await d->async_bid(offer, neuron, cost, std::nullopt, std::nullopt);
 }
 
-asio::awaitable<void> offer_lowest_cost_with_explicit_bids(asio::io_context& io) {
+asio::awaitable<void> offer_lowest_cost_with_explicit_bids(asio::any_io_executor ex) {
   synapse::memory_synapse bus;
   tap t;
-  co_await tap_into(bus, t.seen);
-  dendrite a(io.get_executor(), bus, nullptr, test_options("a", role::worker));
-  dendrite b(io.get_executor(), bus, nullptr, test_options("b", role::worker));
-  dendrite orch(io.get_executor(), bus, nullptr, test_options("orch"));
+  co_await tap_into(&bus, t.seen);
+  dendrite a(ex, bus, nullptr, test_options("a", role::worker));
+  dendrite b(ex, bus, nullptr, test_options("b", role::worker));
+  dendrite orch(ex, bus, nullptr, test_options("orch"));
   a.attach(echo_axon("na"));
   b.attach(echo_axon("nb"));
   auto* ap = &a;
   auto* bp = &b;
-  a.on(signal_type::task_offer, [ap](const signal& o) { return bid_with(*ap, "na", 5.0, o); });
-  b.on(signal_type::task_offer, [bp](const signal& o) { return bid_with(*bp, "nb", 2.0, o); });
+  a.on(signal_type::task_offer, [ap](const signal& o) { return bid_with(ap, "na", 5.0, o); });
+  b.on(signal_type::task_offer, [bp](const signal& o) { return bid_with(bp, "nb", 2.0, o); });
   for (auto* d : std::vector<dendrite*>{&a, &b, &orch}) co_await d->async_start();
   signal not_offer;
   std::string na = "na";
@@ -412,10 +412,10 @@ asio::awaitable<void> offer_lowest_cost_with_explicit_bids(asio::io_context& io)
 }
 TEST(dendrite, offer_lowest_cost_with_explicit_bids) { run(offer_lowest_cost_with_explicit_bids); }
 
-asio::awaitable<void> offer_without_bids_is_no_responder(asio::io_context& io) {
+asio::awaitable<void> offer_without_bids_is_no_responder(asio::any_io_executor ex) {
   synapse::memory_synapse bus;
-  dendrite w(io.get_executor(), bus, nullptr, test_options("w", role::worker));
-  dendrite orch(io.get_executor(), bus, nullptr, test_options("orch"));
+  dendrite w(ex, bus, nullptr, test_options("w", role::worker));
+  dendrite orch(ex, bus, nullptr, test_options("orch"));
   w.attach(echo_axon("n", {"x"}));
   co_await w.async_start();
   co_await orch.async_start();
@@ -436,18 +436,19 @@ TEST(dendrite, offer_without_bids_is_no_responder) { run(offer_without_bids_is_n
 
 int stall_calls = 0;  // the first call of stall_once_neuron hangs
 
+// NOLINTNEXTLINE(cppcoreguidelines-avoid-reference-coroutine-parameters): a Neuron
 asio::awaitable<json::value> stall_once_neuron(const json::object&, const context& ctx) {
   json::object long_wait{{"ms", 60000}};
   if (stall_calls++ == 0) co_return co_await slow_neuron(long_wait, ctx);
   co_return json::object{{"calls", stall_calls}};
 }
 
-asio::awaitable<void> run_with_retry_recovers_after_a_stall(asio::io_context& io) {
+asio::awaitable<void> run_with_retry_recovers_after_a_stall(asio::any_io_executor ex) {
   synapse::memory_synapse bus;
   tap t;
-  co_await tap_into(bus, t.seen);
-  dendrite w(io.get_executor(), bus, nullptr, test_options("w", role::worker));
-  dendrite orch(io.get_executor(), bus, nullptr, test_options("orch"));
+  co_await tap_into(&bus, t.seen);
+  dendrite w(ex, bus, nullptr, test_options("w", role::worker));
+  dendrite orch(ex, bus, nullptr, test_options("orch"));
   w.attach(axon({.neuron_id = "flaky", .neuron = stall_once_neuron}));
   co_await w.async_start();
   co_await orch.async_start();
@@ -478,12 +479,12 @@ TEST(dendrite, run_with_retry_recovers_after_a_stall) {
 
 // ---- clarification / permission --------------------------------------------------------------
 
-asio::awaitable<void> clarification_flows(asio::io_context& io) {
+asio::awaitable<void> clarification_flows(asio::any_io_executor ex) {
   synapse::memory_synapse bus;
   tap t;
-  co_await tap_into(bus, t.seen);
-  dendrite w(io.get_executor(), bus, nullptr, test_options("w", role::worker));
-  dendrite orch(io.get_executor(), bus, nullptr, test_options("orch"));
+  co_await tap_into(&bus, t.seen);
+  dendrite w(ex, bus, nullptr, test_options("w", role::worker));
+  dendrite orch(ex, bus, nullptr, test_options("orch"));
   w.attach(axon({.neuron_id = "asker", .neuron = clarifying_neuron}));
   co_await w.async_start();
   co_await orch.async_start();
@@ -523,15 +524,15 @@ asio::awaitable<void> clarification_flows(asio::io_context& io) {
 }
 TEST(dendrite, clarification_flows) { run(clarification_flows); }
 
-asio::awaitable<void> deny_later(dendrite& d, signal request) {
+asio::awaitable<void> deny_later(dendrite* d, signal request) {
   co_await sleep_for(10ms);
-  (void)co_await d.async_deny_permission(request, "no");
+  (void)co_await d->async_deny_permission(request, "no");
 }
 
-asio::awaitable<void> permission_flows(asio::io_context& io) {
+asio::awaitable<void> permission_flows(asio::any_io_executor ex) {
   synapse::memory_synapse bus;
-  dendrite w(io.get_executor(), bus, nullptr, test_options("w", role::worker));
-  dendrite orch(io.get_executor(), bus, nullptr, test_options("orch"));
+  dendrite w(ex, bus, nullptr, test_options("w", role::worker));
+  dendrite orch(ex, bus, nullptr, test_options("orch"));
   w.attach(axon({.neuron_id = "perm", .neuron = permission_neuron}));
   co_await w.async_start();
   co_await orch.async_start();
@@ -540,7 +541,7 @@ asio::awaitable<void> permission_flows(asio::io_context& io) {
   EXPECT_TRUE(p && p->type == signal_type::permission);
   if (!p) co_return;
   // await first, then the decision arrives.
-  asio::co_spawn(io, deny_later(orch, *p), asio::detached);
+  asio::co_spawn(ex, deny_later(&orch, *p), asio::detached);
   auto d = co_await w.async_await_decision(*p, 2s);
   EXPECT_TRUE(d && d->payload.text() == R"({"granted":false,"reason":"no"})");
   auto g = co_await orch.async_grant_permission(*p, std::nullopt, 5000);
@@ -559,11 +560,11 @@ TEST(dendrite, permission_flows) { run(permission_flows); }
 
 // ---- handlers and pathways -------------------------------------------------------------------
 
-asio::awaitable<void> handlers_filters_and_observers(asio::io_context& io) {
+asio::awaitable<void> handlers_filters_and_observers(asio::any_io_executor ex) {
   synapse::memory_synapse bus;
-  dendrite w(io.get_executor(), bus, nullptr, test_options("w", role::worker));
-  dendrite orch(io.get_executor(), bus, nullptr, test_options("orch"));
-  dendrite watcher(io.get_executor(), bus, nullptr, test_options("watcher", role::worker));
+  dendrite w(ex, bus, nullptr, test_options("w", role::worker));
+  dendrite orch(ex, bus, nullptr, test_options("orch"));
+  dendrite watcher(ex, bus, nullptr, test_options("watcher", role::worker));
   w.attach(echo_axon("n1", {"c1"}));
   w.attach(echo_axon("n2"));
   int n1_outputs = 0, c1_outputs = 0, all_outputs = 0, finals = 0, trace_hits = 0;
@@ -598,10 +599,10 @@ asio::awaitable<void> handlers_filters_and_observers(asio::io_context& io) {
 }
 TEST(dendrite, handlers_filters_and_observers) { run(handlers_filters_and_observers); }
 
-asio::awaitable<void> many_concurrent_pathways_are_released(asio::io_context& io) {
+asio::awaitable<void> many_concurrent_pathways_are_released(asio::any_io_executor ex) {
   synapse::memory_synapse bus;
-  dendrite w(io.get_executor(), bus, nullptr, test_options("w", role::worker));
-  dendrite orch(io.get_executor(), bus, nullptr, test_options("orch"));
+  dendrite w(ex, bus, nullptr, test_options("w", role::worker));
+  dendrite orch(ex, bus, nullptr, test_options("orch"));
   w.attach(axon({.neuron_id = "slow", .neuron = slow_neuron}));
   co_await w.async_start();
   co_await orch.async_start();

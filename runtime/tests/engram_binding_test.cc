@@ -41,6 +41,7 @@ std::string code_name(const engram_result<recall_result>& r) {
 }
 
 // Recalls "milk", imprints the input's note (acknowledged), recalls again.
+// NOLINTNEXTLINE(cppcoreguidelines-avoid-reference-coroutine-parameters): a Neuron
 asio::awaitable<json::value> notes_neuron(const json::object& in, const context& ctx) {
   auto mem = ctx.engram("memory");
   recall_call before;
@@ -71,14 +72,18 @@ axon notes_axon() {
 }
 
 // TASK -> RECALL, IMPRINT, RECALL through the binding -> AGENT_OUTPUT, all on one trace.
-asio::awaitable<void> task_recalls_and_imprints_on_its_trace(asio::io_context& io,
-                                                             synapse::synapse& host_bus,
-                                                             synapse::synapse& worker_bus, tap& t) {
-  dendrite host(io.get_executor(), host_bus, nullptr, test_options("store", role::worker));
+asio::awaitable<void> task_recalls_and_imprints_on_its_trace(asio::any_io_executor ex,
+                                                             synapse::synapse* host_bus_p,
+                                                             synapse::synapse* worker_bus_p,
+                                                             tap* tap_p) {
+  auto& host_bus = *host_bus_p;
+  auto& worker_bus = *worker_bus_p;
+  auto& t = *tap_p;
+  dendrite host(ex, host_bus, nullptr, test_options("store", role::worker));
   host.attach_engram(memory());
-  dendrite worker(io.get_executor(), worker_bus, nullptr, test_options("worker", role::worker));
+  dendrite worker(ex, worker_bus, nullptr, test_options("worker", role::worker));
   worker.attach(notes_axon());
-  dendrite orch(io.get_executor(), worker_bus, nullptr, test_options("orch"));
+  dendrite orch(ex, worker_bus, nullptr, test_options("orch"));
   CO_ASSERT(!co_await host.async_start());
   CO_ASSERT(!co_await worker.async_start());
   CO_ASSERT(!co_await orch.async_start());
@@ -123,29 +128,28 @@ asio::awaitable<void> task_recalls_and_imprints_on_its_trace(asio::io_context& i
   co_await host.async_stop();
 }
 
-asio::awaitable<void> over_memory(asio::io_context& io) {
+asio::awaitable<void> over_memory(asio::any_io_executor ex) {
   synapse::memory_synapse bus;
   tap t;
-  co_await tap_into(bus, t.seen);
-  co_await task_recalls_and_imprints_on_its_trace(io, bus, bus, t);
+  co_await tap_into(&bus, t.seen);
+  co_await task_recalls_and_imprints_on_its_trace(ex, &bus, &bus, &t);
 }
 TEST(axon_bindings, task_recalls_and_imprints_on_one_trace_over_memory_synapse) {
   run(over_memory);
 }
 
-asio::awaitable<void> over_broker(asio::io_context& io) {
+asio::awaitable<void> over_broker(asio::any_io_executor ex) {
   synapse::broker_options bo;
   bo.port = 0;
-  synapse::broker_server server(io.get_executor(), bo);
+  synapse::broker_server server(ex, bo);
   CO_ASSERT(!server.listen());
   server.start();
   synapse::cosmo_options co;
   co.port = server.port();
-  synapse::cosmo_synapse host_bus(io.get_executor(), co), worker_bus(io.get_executor(), co),
-      tap_bus(io.get_executor(), co);
+  synapse::cosmo_synapse host_bus(ex, co), worker_bus(ex, co), tap_bus(ex, co);
   tap t;
-  co_await tap_into(tap_bus, t.seen);
-  co_await task_recalls_and_imprints_on_its_trace(io, host_bus, worker_bus, t);
+  co_await tap_into(&tap_bus, t.seen);
+  co_await task_recalls_and_imprints_on_its_trace(ex, &host_bus, &worker_bus, &t);
   co_await host_bus.async_close();
   co_await worker_bus.async_close();
   co_await tap_bus.async_close();
@@ -177,6 +181,7 @@ TEST(axon_bindings, unnamed_untargeted_bad_mode_and_duplicate_bindings_are_usage
 }
 
 // What each kind of failure looks like to a Neuron, reported in its output.
+// NOLINTNEXTLINE(cppcoreguidelines-avoid-reference-coroutine-parameters): a Neuron
 asio::awaitable<json::value> failing_neuron(const json::object&, const context& ctx) {
   json::object out;
   auto unbound = ctx.engram("nope");
@@ -201,13 +206,13 @@ asio::awaitable<json::value> failing_neuron(const json::object&, const context& 
   co_return out;
 }
 
-asio::awaitable<void> failures_are_values(asio::io_context& io) {
+asio::awaitable<void> failures_are_values(asio::any_io_executor ex) {
   synapse::memory_synapse bus;
   tap t;
-  co_await tap_into(bus, t.seen);
-  dendrite host(io.get_executor(), bus, nullptr, test_options("tools", role::worker));
+  co_await tap_into(&bus, t.seen);
+  dendrite host(ex, bus, nullptr, test_options("tools", role::worker));
   host.attach_effector(std::make_shared<calculator_effector>("calc"));
-  dendrite worker(io.get_executor(), bus, nullptr, test_options("worker", role::worker));
+  dendrite worker(ex, bus, nullptr, test_options("worker", role::worker));
   worker.attach(axon({.neuron_id = "f",
                       .neuron = failing_neuron,
                       .engrams = {{.name = "silent",
@@ -216,7 +221,7 @@ asio::awaitable<void> failures_are_values(asio::io_context& io) {
                       .effectors = {{.name = "calc",
                                      .directed_type = "calculator",
                                      .default_deadline = std::chrono::milliseconds(5000)}}}));
-  dendrite orch(io.get_executor(), bus, nullptr, test_options("orch"));
+  dendrite orch(ex, bus, nullptr, test_options("orch"));
   CO_ASSERT(!co_await host.async_start());
   CO_ASSERT(!co_await worker.async_start());
   CO_ASSERT(!co_await orch.async_start());
@@ -244,6 +249,7 @@ TEST(axon_bindings, unbound_names_deadlines_and_tool_errors_are_values) {
 
 // Waits on a recall nobody answers (no deadline); reports how it ended.
 std::shared_ptr<std::string> waited_result = std::make_shared<std::string>();
+// NOLINTNEXTLINE(cppcoreguidelines-avoid-reference-coroutine-parameters): a Neuron
 asio::awaitable<json::value> waiting_neuron(const json::object&, const context& ctx) {
   auto silent = ctx.engram("silent");
   recall_call q;
@@ -253,15 +259,15 @@ asio::awaitable<json::value> waiting_neuron(const json::object&, const context& 
   co_return json::object{{"ended", *waited_result}};
 }
 
-asio::awaitable<void> trace_end_cancels(asio::io_context& io) {
+asio::awaitable<void> trace_end_cancels(asio::any_io_executor ex) {
   synapse::memory_synapse bus;
   tap t;
-  co_await tap_into(bus, t.seen);
-  dendrite worker(io.get_executor(), bus, nullptr, test_options("worker", role::worker));
+  co_await tap_into(&bus, t.seen);
+  dendrite worker(ex, bus, nullptr, test_options("worker", role::worker));
   worker.attach(axon({.neuron_id = "w",
                       .neuron = waiting_neuron,
                       .engrams = {{.name = "silent", .directed_type = "nobody"}}}));
-  dendrite orch(io.get_executor(), bus, nullptr, test_options("orch"));
+  dendrite orch(ex, bus, nullptr, test_options("orch"));
   CO_ASSERT(!co_await worker.async_start());
   CO_ASSERT(!co_await orch.async_start());
 
@@ -296,12 +302,12 @@ TEST(axon_bindings, final_or_stop_of_the_trace_cancels_a_waiting_call) { run(tra
 
 // ---- hosting ---------------------------------------------------------------------------
 
-asio::awaitable<void> hosting_lifecycle(asio::io_context& io) {
+asio::awaitable<void> hosting_lifecycle(asio::any_io_executor ex) {
   synapse::memory_synapse bus;
   tap t;
-  co_await tap_into(bus, t.seen);
+  co_await tap_into(&bus, t.seen);
   auto mem = memory("memory", "context");
-  dendrite host(io.get_executor(), bus, nullptr, test_options("store", role::worker));
+  dendrite host(ex, bus, nullptr, test_options("store", role::worker));
   host.attach_engram(mem);
   EXPECT_THROW(host.attach_engram(memory("memory", "other")), usage_error);
   host.attach_effector(std::make_shared<calculator_effector>("calc"));
@@ -319,20 +325,20 @@ asio::awaitable<void> hosting_lifecycle(asio::io_context& io) {
   auto put = protocol::imprint_signal(
       {.op = "append", .entry = protocol::raw_object::parse(R"({"content":"kept"})").value()},
       {.directed = protocol::directed{.type = "context"}, .trace = t1});
-  co_await inject(bus, put);
+  co_await inject(&bus, put);
   EXPECT_TRUE(co_await until([&] { return t.count(signal_type::imprinted) == 1; }));
   EXPECT_EQ(t.of(signal_type::imprinted)[0].parent_id, put.id);
   auto fin = protocol::final_signal({}, {.trace = t1});  // a local: GCC 12 and co_await operands
-  co_await inject(bus, std::move(fin));
+  co_await inject(&bus, std::move(fin));
   // IMPRINT on another trace, then STOP with rollback: compensated and acknowledged.
   const auto t2 = protocol::trace_id::generate();
   auto put2 = protocol::imprint_signal(
       {.op = "append", .entry = protocol::raw_object::parse(R"({"content":"undone"})").value()},
       {.directed = protocol::directed{.id = "memory"}, .trace = t2});
-  co_await inject(bus, put2);
+  co_await inject(&bus, put2);
   EXPECT_TRUE(co_await until([&] { return t.count(signal_type::imprinted) == 2; }));
   auto stop = protocol::stop_signal(t2, true, "undo");
-  co_await inject(bus, stop);
+  co_await inject(&bus, stop);
   EXPECT_TRUE(co_await until([&] { return t.count(signal_type::stopped) == 1; }));
   auto stopped = t.of(signal_type::stopped);
   CO_ASSERT(!stopped.empty());
@@ -344,12 +350,12 @@ asio::awaitable<void> hosting_lifecycle(asio::io_context& io) {
   CO_ASSERT(left->hits.size() == 1u);
   EXPECT_EQ(left->hits[0].entry.content, json::value("kept"));
   auto late_stop = protocol::stop_signal(t1, true);  // t1 was committed by FINAL: silent
-  co_await inject(bus, std::move(late_stop));
+  co_await inject(&bus, std::move(late_stop));
   // TOOL_CALL by id: TOOL_RESULT parented to it.
   auto call = protocol::tool_call_signal(
       {.tool = "mul", .args = protocol::raw_object::parse(R"({"a":6,"b":7})").value()},
       {.directed = protocol::directed{.id = "calc"}});
-  co_await inject(bus, call);
+  co_await inject(&bus, call);
   EXPECT_TRUE(co_await until([&] { return t.count(signal_type::tool_result) == 1; }));
   EXPECT_EQ(t.of(signal_type::tool_result)[0].parent_id, call.id);
   EXPECT_EQ(t.count(signal_type::stopped), 1u);

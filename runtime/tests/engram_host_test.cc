@@ -263,11 +263,11 @@ TEST(engram_host, stop_deregisters_its_engrams_and_effectors_once) {
   io.run(bus.async_close());
 }
 
-asio::awaitable<void> async_end_trace(synapse::memory_synapse& bus, proto::trace_id trace) {
+asio::awaitable<void> async_end_trace(synapse::memory_synapse* bus, proto::trace_id trace) {
   // Named arguments: GCC 12 mishandles temporaries in co_await operands.
   auto subject = proto::subject_for("dev", proto::signal_type::final);
   auto final = proto::final_signal({}, {.trace = trace});
-  co_await bus.async_publish(std::move(subject), std::move(final));
+  co_await bus->async_publish(std::move(subject), std::move(final));
 }
 
 TEST(engram_client, a_call_whose_trace_ends_is_cancelled) {
@@ -282,7 +282,7 @@ TEST(engram_client, a_call_whose_trace_ends_is_cancelled) {
   auto pending = asio::co_spawn(io.executor(), client.async_recall(get), asio::use_future);
   // Keep ending the trace until the waiting call has seen it.
   ASSERT_TRUE(neuromesh::testing::eventually([&] {
-    io.run(async_end_trace(bus, trace));
+    io.run(async_end_trace(&bus, trace));
     return pending.wait_for(5ms) == std::future_status::ready;
   }));
   auto r = pending.get();

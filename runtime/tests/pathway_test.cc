@@ -16,7 +16,7 @@ signal of(signal_type t, const protocol::trace_id& trace) {
   return protocol::make_signal(t, {}, {.trace = trace});
 }
 
-asio::awaitable<void> wait_gets_first_wait_type_and_buffers(asio::io_context&) {
+asio::awaitable<void> wait_gets_first_wait_type_and_buffers(asio::any_io_executor) {
   pathway pw(protocol::trace_id::generate());
   pw.deliver(of(signal_type::plan, pw.trace()));
   pw.deliver(of(signal_type::agent_output, pw.trace()));
@@ -29,11 +29,11 @@ asio::awaitable<void> wait_gets_first_wait_type_and_buffers(asio::io_context&) {
 }
 TEST(pathway, wait_gets_first_wait_type_and_buffers) { run(wait_gets_first_wait_type_and_buffers); }
 
-asio::awaitable<void> deliver_wakes_pending_waiters_and_callbacks(asio::io_context& io) {
+asio::awaitable<void> deliver_wakes_pending_waiters_and_callbacks(asio::any_io_executor ex) {
   auto pw = std::make_shared<pathway>(protocol::trace_id::generate());
   int seen = 0;
   pw->on(signal_type::agent_output, [&](const signal&) { ++seen; });
-  asio::steady_timer t(io, 5ms);
+  asio::steady_timer t(ex, 5ms);
   t.async_wait(
       [pw](boost::system::error_code) { pw->deliver(of(signal_type::agent_output, pw->trace())); });
   auto r = co_await pw->async_wait(1s);
@@ -44,7 +44,7 @@ TEST(pathway, deliver_wakes_pending_waiters_and_callbacks) {
   run(deliver_wakes_pending_waiters_and_callbacks);
 }
 
-asio::awaitable<void> final_closes_and_buffer_survives_close(asio::io_context&) {
+asio::awaitable<void> final_closes_and_buffer_survives_close(asio::any_io_executor) {
   pathway pw(protocol::trace_id::generate());
   pw.deliver(of(signal_type::agent_output, pw.trace()));
   pw.deliver(of(signal_type::final, pw.trace()));
@@ -61,14 +61,14 @@ TEST(pathway, final_closes_and_buffer_survives_close) {
   run(final_closes_and_buffer_survives_close);
 }
 
-asio::awaitable<void> error_closes_and_pending_wait_fails_on_close(asio::io_context& io) {
+asio::awaitable<void> error_closes_and_pending_wait_fails_on_close(asio::any_io_executor ex) {
   auto pw = std::make_shared<pathway>(protocol::trace_id::generate());
   pw->deliver(of(signal_type::error, pw->trace()));
   EXPECT_TRUE(pw->closed());
   auto pw2 = std::make_shared<pathway>(protocol::trace_id::generate());
   int closed = 0;
   pw2->on_close([&] { ++closed; });
-  asio::steady_timer t(io, 5ms);
+  asio::steady_timer t(ex, 5ms);
   t.async_wait([pw2](boost::system::error_code) { pw2->close(); });
   auto r = co_await pw2->async_wait_for(signal_type::final, 5s);
   EXPECT_EQ(r.error(), errc::pathway_closed);
@@ -79,7 +79,7 @@ TEST(pathway, error_closes_and_pending_wait_fails_on_close) {
   run(error_closes_and_pending_wait_fails_on_close);
 }
 
-asio::awaitable<void> iteration_sees_everything_until_close(asio::io_context&) {
+asio::awaitable<void> iteration_sees_everything_until_close(asio::any_io_executor) {
   pathway pw(protocol::trace_id::generate());
   pw.deliver(of(signal_type::plan, pw.trace()));
   pw.deliver(of(signal_type::agent_output, pw.trace()));
@@ -99,7 +99,7 @@ asio::awaitable<void> iteration_sees_everything_until_close(asio::io_context&) {
 }
 TEST(pathway, iteration_sees_everything_until_close) { run(iteration_sees_everything_until_close); }
 
-asio::awaitable<void> terminal_scope_drops_all_but_terminal_set(asio::io_context&) {
+asio::awaitable<void> terminal_scope_drops_all_but_terminal_set(asio::any_io_executor) {
   pathway pw(protocol::trace_id::generate(), scope::terminal);
   int outputs = 0;
   pw.on(signal_type::agent_output, [&](const signal&) { ++outputs; });

@@ -42,6 +42,10 @@ namespace neuromesh::runtime {
 /// may block; it must not call the dendrite, ctx.host, from there). Exceptions become ERROR
 /// NEURON_EXCEPTION. A coroutine Neuron is cancelled by STOP at its next suspension point
 /// (asio's per-operation cancellation); it should let the resulting exception propagate.
+/// The dendrite keeps `input` and `ctx` alive until a Neuron's coroutine has finished, so a
+/// coroutine Neuron may take them by reference (where clang-tidy's
+/// cppcoreguidelines-avoid-reference-coroutine-parameters asks for a NOLINT saying so);
+/// taking them by value works too.
 class neuron {
  public:
   using async_fn = std::function<boost::asio::awaitable<boost::json::value>(
