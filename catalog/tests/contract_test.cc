@@ -1,7 +1,7 @@
 // Client-server contract: the built `neuromesh catalog announce` against the built
 // `neuromesh registry serve`, over a real socket.
-#include "child_process.h"
 #include "neuromesh/catalog/catalog_client.h"
+#include "neuromesh/testing/child_process.h"
 #include "neuromesh/testing/testing.h"
 
 #include <boost/json/parse.hpp>
@@ -14,7 +14,10 @@ namespace neuromesh::catalog {
 namespace {
 
 namespace json = boost::json;
-using test::child_process;
+using neuromesh::testing::child_process;
+// `catalog announce` ends when its stdin closes; stderr goes to the test log.
+const neuromesh::testing::child_options cli{.pipe_stdin = true,
+                                            .err = neuromesh::testing::stderr_to::inherit};
 
 std::string binary() {
   const char* dir = std::getenv("NEUROMESH_BINARY_DIR");
@@ -33,8 +36,9 @@ struct temp_dir {
 };
 
 std::string serve_url(child_process& server) {
-  auto line = server.wait_for_line("listening ", std::chrono::seconds(10));
-  if (line.empty()) throw std::runtime_error("registry serve printed no 'listening' line");
+  auto line = server.out_until("listening ", std::chrono::seconds(10));
+  if (!line.starts_with("listening "))
+    throw std::runtime_error("registry serve printed no 'listening' line: " + server.out_seen());
   return line.substr(std::string("listening ").size());
 }
 
@@ -47,7 +51,8 @@ TEST(catalog_contract, catalog_serve_and_registry_serve_serve_the_same_catalog) 
   std::string registered;
   for (const char* parent : {"catalog", "registry"}) {
     child_process server({binary(), parent, "serve", "--port", "0", "--store", store,
-                          "--purge-interval", "60", "--api-key-file", key_file, "--threads", "1"});
+                          "--purge-interval", "60", "--api-key-file", key_file, "--threads", "1"},
+                         cli);
     auto url = serve_url(server);
     client_options co;
     co.registry_url = url;
@@ -80,11 +85,13 @@ TEST(catalog_contract, announce_registers_heartbeats_and_deregisters_on_stdin_eo
   auto key_file = (dir.path / "key").string();
   std::ofstream(key_file) << "k3y\n";
   child_process server({binary(), "registry", "serve", "--port", "0", "--store",
-                        "memory:", "--purge-interval", "0.2", "--api-key-file", key_file});
+                        "memory:", "--purge-interval", "0.2", "--api-key-file", key_file},
+                       cli);
   auto url = serve_url(server);
   child_process announce({binary(), "catalog", "announce", "--registry", url, "--name", "svc",
                           "--tools", tools, "--host", "hostA", "--heartbeat", "0.2",
-                          "--instance-id", "inst-1", "--registry-key-file", key_file});
+                          "--instance-id", "inst-1", "--registry-key-file", key_file},
+                         cli);
   client_options co;
   co.registry_url = url;
   catalog_client c(co);
@@ -101,11 +108,11 @@ TEST(catalog_contract, announce_registers_heartbeats_and_deregisters_on_stdin_eo
   }));
   // `catalog tools` reads the per-host metadata back.
   child_process lookup(
-      {binary(), "catalog", "tools", "--registry", url, "deploy", "--host", "hostA"});
-  EXPECT_EQ(lookup.wait_for_line("command", std::chrono::seconds(10)), "command\t/opt/deploy");
+      {binary(), "catalog", "tools", "--registry", url, "deploy", "--host", "hostA"}, cli);
+  EXPECT_EQ(lookup.out_until("command", std::chrono::seconds(10)), "command\t/opt/deploy");
   EXPECT_EQ(lookup.wait(std::chrono::seconds(10)), 0);
 
-  announce.close_stdin();
+  announce.close_in();
   EXPECT_EQ(announce.wait(std::chrono::seconds(10)), 0);
   auto after = json::parse(c.get("/instances/inst-1").value());
   EXPECT_EQ(after.at("active"), false);
@@ -119,12 +126,14 @@ TEST(catalog_contract, announce_deregisters_on_sigterm_and_survives_a_catalog_re
   temp_dir dir;
   auto store = "sqlite:" + (dir.path / "catalog.db").string();
   auto server = std::make_unique<child_process>(
-      std::vector<std::string>{binary(), "registry", "serve", "--port", "0", "--store", store});
+      std::vector<std::string>{binary(), "registry", "serve", "--port", "0", "--store", store},
+      cli);
   auto url = serve_url(*server);
   auto port = url.substr(url.rfind(':') + 1);
-  child_process announce({binary(), "catalog", "announce", "--registry", url, "--name", "svc",
-                          "--host", "hostB", "--heartbeat", "0.1", "--instance-id", "inst-2",
-                          "--ignore-stdin"});
+  child_process announce(
+      {binary(), "catalog", "announce", "--registry", url, "--name", "svc", "--host", "hostB",
+       "--heartbeat", "0.1", "--instance-id", "inst-2", "--ignore-stdin"},
+      cli);
   client_options co;
   co.registry_url = url;
   catalog_client c(co);
@@ -133,7 +142,8 @@ TEST(catalog_contract, announce_deregisters_on_sigterm_and_survives_a_catalog_re
   server->signal(SIGINT);
   ASSERT_EQ(server->wait(std::chrono::seconds(10)), 0);
   server = std::make_unique<child_process>(
-      std::vector<std::string>{binary(), "registry", "serve", "--port", port, "--store", store});
+      std::vector<std::string>{binary(), "registry", "serve", "--port", port, "--store", store},
+      cli);
   ASSERT_FALSE(serve_url(*server).empty());
   ASSERT_TRUE(testing::eventually([&] {
     auto r = c.get("/instances?active=true");
@@ -142,7 +152,7 @@ TEST(catalog_contract, announce_deregisters_on_sigterm_and_survives_a_catalog_re
   announce.signal(SIGTERM);
   EXPECT_EQ(announce.wait(std::chrono::seconds(10)), 0);
   EXPECT_EQ(json::parse(c.get("/instances/inst-2").value()).at("active"), false)
-      << announce.wait_for_line("NEVER", std::chrono::milliseconds(200)) << announce.skipped();
+      << announce.rest_out(std::chrono::milliseconds(200));
   server->signal(SIGTERM);
   EXPECT_EQ(server->wait(std::chrono::seconds(10)), 0);
 }

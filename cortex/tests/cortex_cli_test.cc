@@ -2,8 +2,8 @@
 // arguments, tail --follow woken by another process's append, and crash tests: a child
 // appending under each fsync policy is SIGKILLed mid-stream and the log reopens with every
 // printed seq and no garbage.
-#include "child_process.h"
 #include "neuromesh/cortex/redex.h"
+#include "neuromesh/testing/child_process.h"
 #include "test_dir.h"
 
 #include <boost/json.hpp>
@@ -19,6 +19,10 @@ namespace {
 
 using namespace std::chrono_literals;
 namespace json = boost::json;
+using neuromesh::testing::child_process;
+// `log append` reads its stdin; stderr goes to the test log.
+const neuromesh::testing::child_options cli{.pipe_stdin = true,
+                                            .err = neuromesh::testing::stderr_to::inherit};
 
 struct run_result {
   int code;
@@ -125,17 +129,17 @@ TEST(cortex_cli, tail_follow_prints_records_another_process_appends) {
   test::temp_dir d;
   auto dir = d.path.string();
   ASSERT_EQ(run("cortex log append --dir " + dir + " --log feed", "first\n").code, 0);
-  test::child_process tail(
-      {NEUROMESH_CLI_PATH, "cortex", "log", "tail", "--dir", dir, "--log", "feed", "--follow"});
-  ASSERT_TRUE(tail.started());
-  EXPECT_EQ(tail.read_line(10s).value_or("<none>"), "first");
-  test::child_process writer(
-      {NEUROMESH_CLI_PATH, "cortex", "log", "append", "--dir", dir, "--log", "feed"});
-  ASSERT_TRUE(writer.write("second\nthird\n"));
-  writer.close_stdin();
+  child_process tail(
+      {NEUROMESH_CLI_PATH, "cortex", "log", "tail", "--dir", dir, "--log", "feed", "--follow"},
+      cli);
+  EXPECT_EQ(tail.out_line(10s), "first");
+  child_process writer(
+      {NEUROMESH_CLI_PATH, "cortex", "log", "append", "--dir", dir, "--log", "feed"}, cli);
+  ASSERT_TRUE(writer.write_in("second\nthird\n"));
+  writer.close_in();
   EXPECT_EQ(writer.wait(), 0);
-  EXPECT_EQ(tail.read_line(10s).value_or("<none>"), "second");
-  EXPECT_EQ(tail.read_line(10s).value_or("<none>"), "third");
+  EXPECT_EQ(tail.out_line(10s), "second");
+  EXPECT_EQ(tail.out_line(10s), "third");
 }
 
 // A child appends numbered lines under the policy; after `printed` seqs it is SIGKILLed.
@@ -145,9 +149,9 @@ TEST(cortex_cli, tail_follow_prints_records_another_process_appends) {
 void crash_and_check(const std::string& policy, int printed) {
   test::temp_dir d;
   auto dir = d.path.string();
-  test::child_process child({NEUROMESH_CLI_PATH, "cortex", "log", "append", "--dir", dir, "--log",
-                             "crash", "--fsync", policy});
-  ASSERT_TRUE(child.started());
+  child_process child({NEUROMESH_CLI_PATH, "cortex", "log", "append", "--dir", dir, "--log",
+                       "crash", "--fsync", policy},
+                      cli);
   // Lines of varying length, some exactly 8 bytes (inline records).
   auto line = [](int i) {
     return i % 5 == 0 ? fmt::format("{:08}", i)
@@ -155,12 +159,11 @@ void crash_and_check(const std::string& policy, int printed) {
   };
   std::string feed;
   for (int i = 0; i < 20000; ++i) feed += line(i) + "\n";
-  std::thread feeder([&] { child.write(feed); });
+  std::thread feeder([&] { child.write_in(feed); });
   int last = -1;
   for (int i = 0; i < printed; ++i) {
-    auto l = child.read_line(30s);
-    ASSERT_TRUE(l) << policy << ": child printed only " << i << " seqs";
-    ASSERT_EQ(*l, fmt::format("seq {}", i));
+    auto l = child.out_line(30s);
+    ASSERT_EQ(l, fmt::format("seq {}", i)) << policy << ": child printed only " << i << " seqs";
     last = i;
   }
   child.kill();

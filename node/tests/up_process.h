@@ -7,6 +7,7 @@
 #include "neuromesh/protocol/builders.h"
 #include "neuromesh/protocol/subject.h"
 #include "neuromesh/synapse/synapse_from_url.h"
+#include "neuromesh/testing/child_process.h"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/executor_work_guard.hpp>
@@ -14,11 +15,7 @@
 #include <boost/asio/use_future.hpp>
 #include <boost/json/parse.hpp>
 
-#include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
@@ -32,95 +29,27 @@ namespace neuromesh::node::test {
 
 using namespace std::chrono_literals;
 
-class child {
+/// A child with stdout and stderr merged, run in cwd with env added.
+class child : public neuromesh::testing::child_process {
  public:
   child(std::vector<std::string> argv, const std::filesystem::path& cwd,
-        std::vector<std::string> env = {}) {
-    int out[2];
-    if (pipe(out) != 0) throw std::runtime_error("pipe failed");
-    pid_ = fork();
-    if (pid_ < 0) throw std::runtime_error("fork failed");
-    if (pid_ == 0) {
-      dup2(out[1], 1);
-      dup2(out[1], 2);
-      close(out[0]);
-      if (chdir(cwd.c_str()) != 0) _exit(126);
-      for (auto& e : env) putenv(e.data());
-      std::vector<char*> args;
-      for (auto& a : argv) args.push_back(a.data());
-      args.push_back(nullptr);
-      execv(args[0], args.data());
-      _exit(127);
-    }
-    close(out[1]);
-    fd_ = out[0];
-  }
-  ~child() {
-    if (pid_ > 0 && !status_) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
-    if (fd_ >= 0) close(fd_);
-  }
-  child(const child&) = delete;
-  child& operator=(const child&) = delete;
+        std::vector<std::string> env = {})
+      : child_process(std::move(argv), {.err = neuromesh::testing::stderr_to::into_stdout,
+                                        .cwd = cwd,
+                                        .env = std::move(env)}) {}
 
-  void signal(int sig) { kill(pid_, sig); }
-
-  /// The next line containing needle (or "" at EOF / deadline); all output is kept.
+  /// The next line containing needle, or "" at EOF / the deadline.
   std::string wait_for(const std::string& needle, std::chrono::milliseconds deadline = 20s) {
-    auto end = std::chrono::steady_clock::now() + deadline;
-    for (;;) {
-      auto nl = buffer_.find('\n', scanned_);
-      while (nl != std::string::npos) {
-        auto line = buffer_.substr(scanned_, nl - scanned_);
-        scanned_ = nl + 1;
-        if (line.find(needle) != std::string::npos) return line;
-        nl = buffer_.find('\n', scanned_);
-      }
-      if (!read_some(end)) return "";
-    }
+    auto l = out_until(needle, deadline);
+    return l == "<timeout>" || l == "<eof>" ? "" : l;
   }
-
-  /// Waits for the exit; the exit code (128+signal when killed), nullopt at the deadline.
+  /// The exit code (128+signal when killed), nullopt at the deadline.
   std::optional<int> wait_exit(std::chrono::milliseconds deadline = 20s) {
-    auto end = std::chrono::steady_clock::now() + deadline;
-    while (!status_) {
-      int st = 0;
-      auto r = waitpid(pid_, &st, WNOHANG);
-      if (r == pid_) {
-        status_ = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-        break;
-      }
-      if (std::chrono::steady_clock::now() > end) return std::nullopt;
-      read_some(std::chrono::steady_clock::now() + 10ms);
-    }
-    while (read_some(std::chrono::steady_clock::now() + 10ms)) {
-    }
-    return status_;
+    int code = wait(deadline);
+    if (code < 0) return std::nullopt;
+    return code;
   }
-  const std::string& output() const { return buffer_; }
-  pid_t pid() const { return pid_; }
-
- private:
-  bool read_some(std::chrono::steady_clock::time_point end) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        end - std::chrono::steady_clock::now());
-    if (left.count() < 0) return false;
-    pollfd p{fd_, POLLIN, 0};
-    if (poll(&p, 1, static_cast<int>(left.count())) <= 0) return false;
-    char buf[4096];
-    auto n = read(fd_, buf, sizeof buf);
-    if (n <= 0) return false;
-    buffer_.append(buf, static_cast<std::size_t>(n));
-    return true;
-  }
-
-  pid_t pid_ = -1;
-  int fd_ = -1;
-  std::string buffer_;
-  std::size_t scanned_ = 0;
-  std::optional<int> status_;
+  const std::string& output() const { return out_seen(); }
 };
 
 /// `neuromesh up --json` on free ports; endpoints read from its JSON line.

@@ -2,13 +2,10 @@
 // --port 0` in the background, then view, tail and stop against it.
 #include "neuromesh/protocol/subject.h"
 #include "neuromesh/synapse/cosmo_synapse.h"
+#include "neuromesh/testing/child_process.h"
 #include "synapse_test_support.h"
 
-#include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <regex>
@@ -22,78 +19,17 @@ std::string binary() {
   return testing::env_or("NEUROMESH_BINARY_DIR", ".") + "/apps/neuromesh/neuromesh";
 }
 
-// A child process with stdout+stderr on a pipe.
-class child {
+/// `neuromesh <args...>` with stdout and stderr merged into one pipe.
+class child : public testing::child_process {
  public:
-  explicit child(std::vector<std::string> args) {
-    int fds[2];
-    if (::pipe(fds) != 0) throw std::runtime_error("pipe");
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      ::dup2(fds[1], 1);
-      ::dup2(fds[1], 2);
-      ::close(fds[0]);
-      ::close(fds[1]);
-      std::vector<char*> argv;
-      std::string bin = binary();
-      argv.push_back(bin.data());
-      for (auto& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      ::execv(bin.c_str(), argv.data());
-      ::_exit(127);
-    }
-    ::close(fds[1]);
-    fd_ = fds[0];
-  }
-  ~child() {
-    if (pid_ > 0 && !exited_) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
-    }
-    ::close(fd_);
-  }
-  /// Next output line, or "<timeout>" / "<eof>".
-  std::string read_line(std::chrono::milliseconds timeout = 10s) {
-    auto until = std::chrono::steady_clock::now() + timeout;
-    while (buf_.find('\n') == std::string::npos) {
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-          until - std::chrono::steady_clock::now());
-      if (left.count() <= 0) return "<timeout>";
-      pollfd p{fd_, POLLIN, 0};
-      if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
-      char tmp[4096];
-      auto n = ::read(fd_, tmp, sizeof tmp);
-      if (n <= 0) return "<eof>";
-      buf_.append(tmp, static_cast<std::size_t>(n));
-    }
-    auto nl = buf_.find('\n');
-    auto line = buf_.substr(0, nl);
-    buf_.erase(0, nl + 1);
-    return line;
-  }
-  /// All remaining output until the process closes it.
-  std::string rest(std::chrono::milliseconds timeout = 10s) {
-    std::string all;
-    for (auto l = read_line(timeout); l != "<eof>" && l != "<timeout>"; l = read_line(timeout))
-      all += l + "\n";
-    return all;
-  }
-  /// Exit status, or -1 if it did not exit in time.
-  int wait(std::chrono::milliseconds timeout = 10s) {
-    int status = 0;
-    bool done =
-        testing::eventually([&] { return ::waitpid(pid_, &status, WNOHANG) == pid_; }, timeout);
-    if (!done) return -1;
-    exited_ = true;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  }
-  void signal(int sig) { ::kill(pid_, sig); }
+  explicit child(std::vector<std::string> args)
+      : child_process(with_binary(std::move(args)), {.err = testing::stderr_to::into_stdout}) {}
 
  private:
-  pid_t pid_ = -1;
-  int fd_ = -1;
-  bool exited_ = false;
-  std::string buf_;
+  static std::vector<std::string> with_binary(std::vector<std::string> args) {
+    args.insert(args.begin(), binary());
+    return args;
+  }
 };
 
 struct run_result {
@@ -102,7 +38,7 @@ struct run_result {
 };
 run_result run(std::vector<std::string> args) {
   child c(std::move(args));
-  auto out = c.rest();
+  auto out = c.rest_out();
   return {c.wait(), out};
 }
 
@@ -110,7 +46,7 @@ struct cli_test : ::testing::Test {
   void SetUp() override {
     broker = std::make_unique<child>(std::vector<std::string>{
         "synapse", "start", "memory", "--port", "0", "-n", "clitest", "--print"});
-    auto banner = broker->read_line();
+    auto banner = broker->out_line();
     std::smatch m;
     ASSERT_TRUE(std::regex_search(banner, m, std::regex("port ([0-9]+)"))) << banner;
     url = "cosmo://127.0.0.1:" + m[1].str();
@@ -138,7 +74,7 @@ TEST_F(cli_test, tail_sends_discover_then_prints_matching_signals) {
   child tail({"tail", "--url", url, "-n", "clitest", "--json", "--type", "task", "--max", "1"});
   // tail's own DISCOVER crosses the broker (and is printed by it) once tail is subscribed.
   bool discovered = testing::eventually([&] {
-    auto l = broker->read_line(100ms);
+    auto l = broker->out_line(100ms);
     return l.find("DISCOVER") != std::string::npos;
   });
   ASSERT_TRUE(discovered);
@@ -149,7 +85,7 @@ TEST_F(cli_test, tail_sends_discover_then_prints_matching_signals) {
   ASSERT_FALSE(io.run(c->async_connect()));
   auto task = make_signal("for tail");
   ASSERT_FALSE(io.run(c->async_publish(protocol::subject_for("clitest", task), task)));
-  auto line = tail.read_line();
+  auto line = tail.out_line();
   EXPECT_NE(line.find(task.id.str()), std::string::npos) << line;
   EXPECT_NE(line.find(R"("type":"TASK")"), std::string::npos) << line;
   EXPECT_EQ(tail.wait(), 0);
@@ -174,7 +110,7 @@ TEST_F(cli_test, sigterm_stops_the_broker_cleanly) {
 TEST(cli_liveness, the_owner_connection_answers_pings_so_require_pong_keeps_the_broker_up) {
   child broker({"synapse", "start", "memory", "--port", "0", "-n", "live", "--ping-interval-ms",
                 "20", "--require-pong"});
-  auto banner = broker.read_line();
+  auto banner = broker.out_line();
   std::smatch m;
   ASSERT_TRUE(std::regex_search(banner, m, std::regex("port ([0-9]+)"))) << banner;
   std::string url = "cosmo://127.0.0.1:" + m[1].str();
@@ -189,7 +125,7 @@ TEST(cli_liveness, the_owner_connection_answers_pings_so_require_pong_keeps_the_
     ++checks;
   }
   broker.signal(SIGTERM);
-  auto rest = broker.rest();
+  auto rest = broker.rest_out();
   EXPECT_EQ(broker.wait(), 0);
   EXPECT_NE(rest.find("0 stale connections closed"), std::string::npos) << rest;
 }
@@ -206,7 +142,7 @@ TEST(cli_tls, start_view_and_stop_speak_cosmos_and_refuse_plaintext) {
   // The owner connection speaks TLS too, and answers pings (--require-pong).
   child broker({"synapse", "start", "memory", "--port", "0", "-n", "tlsns", "--tls-cert", cert,
                 "--tls-key", key, "--ping-interval-ms", "50", "--require-pong"});
-  auto banner = broker.read_line();
+  auto banner = broker.out_line();
   std::smatch m;
   ASSERT_TRUE(std::regex_search(banner, m, std::regex("cosmos://127.0.0.1:([0-9]+)"))) << banner;
   std::string url = "cosmos://127.0.0.1:" + m[1].str() + "?ca=" + cert;
