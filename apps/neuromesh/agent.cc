@@ -51,6 +51,7 @@ constexpr const char* question = "What should I echo?";
 struct echo_neuron {
   int slow_ms = 0;
   bool ask = false;
+  // NOLINTNEXTLINE(cppcoreguidelines-avoid-reference-coroutine-parameters): a Neuron
   asio::awaitable<json::value> operator()(const json::object& in, const rt::context&) const {
     if (slow_ms > 0) {
       asio::steady_timer t(co_await asio::this_coro::executor, std::chrono::milliseconds(slow_ms));
@@ -72,7 +73,7 @@ struct bidder {
   std::string neuron;
   double cost;
   std::optional<double> confidence;
-  asio::awaitable<void> operator()(const signal& offer) const {
+  asio::awaitable<void> operator()(signal offer) const {
     auto a = d->find_axon(neuron);
     auto caps = offer.payload.to_json();
     std::vector<std::string> wanted;

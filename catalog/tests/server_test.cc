@@ -1,5 +1,6 @@
 #include "neuromesh/catalog/server.h"
 
+#include "neuromesh/testing/self_signed_cert.h"
 #include "neuromesh/testing/testing.h"
 #include "server_fixture.h"
 
@@ -316,25 +317,10 @@ TEST(catalog_server, sweep_marks_stale_instances_and_reads_never_list_them) {
       std::chrono::seconds(5)));
 }
 
-// Makes a self-signed certificate for 127.0.0.1 with the openssl CLI.
-struct cert_files {
-  std::filesystem::path dir, cert, key;
-  cert_files() {
-    dir = std::filesystem::temp_directory_path() / ("catalog-tls-" + std::to_string(::getpid()));
-    std::filesystem::create_directories(dir);
-    cert = dir / "cert.pem";
-    key = dir / "key.pem";
-    auto cmd =
-        "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost "
-        "-addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout " +
-        key.string() + " -out " + cert.string() + " >/dev/null 2>&1";
-    if (std::system(cmd.c_str()) != 0) throw std::runtime_error("openssl failed: " + cmd);
-  }
-  ~cert_files() { std::filesystem::remove_all(dir); }
-};
+using cert_files = neuromesh::testing::self_signed_cert;
 
 TEST(catalog_server, tls_serves_with_a_certificate_the_test_made) {
-  cert_files certs;
+  cert_files certs("catalog");
   server_options so;
   so.tls_cert_file = certs.cert.string();
   so.tls_key_file = certs.key.string();
@@ -355,7 +341,7 @@ TEST(catalog_server, tls_needs_cert_and_key_together) {
 }
 
 TEST(catalog_server, mtls_refuses_a_client_without_a_certificate) {
-  cert_files certs;
+  cert_files certs("catalog");
   server_options so;
   so.tls_cert_file = certs.cert.string();
   so.tls_key_file = certs.key.string();
@@ -366,7 +352,7 @@ TEST(catalog_server, mtls_refuses_a_client_without_a_certificate) {
 }
 
 TEST(catalog_server, mtls_serves_a_client_with_a_certificate_from_the_client_ca) {
-  cert_files certs;  // self-signed: the certificate is its own CA
+  cert_files certs("catalog");  // self-signed: the certificate is its own CA
   server_options so;
   so.tls_cert_file = certs.cert.string();
   so.tls_key_file = certs.key.string();

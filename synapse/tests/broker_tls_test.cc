@@ -3,6 +3,7 @@
 #include "broker_socket_support.h"
 #include "neuromesh/synapse/cosmo_synapse.h"
 #include "neuromesh/synapse/errc.h"
+#include "neuromesh/testing/self_signed_cert.h"
 #include "neuromesh/testing/testing.h"
 #include "synapse_test_support.h"
 
@@ -20,26 +21,9 @@ namespace {
 using namespace std::chrono_literals;
 using testing::eventually;
 
-// A self-signed certificate for localhost / 127.0.0.1 (also usable as its own CA).
-struct cert_files {
-  std::filesystem::path dir, cert, key;
-  cert_files() {
-    dir = std::filesystem::temp_directory_path() / ("synapse-tls-" + std::to_string(::getpid()));
-    std::filesystem::create_directories(dir);
-    cert = dir / "cert.pem";
-    key = dir / "key.pem";
-    auto cmd =
-        "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost "
-        "-addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout " +
-        key.string() + " -out " + cert.string() + " >/dev/null 2>&1";
-    if (std::system(cmd.c_str()) != 0) throw std::runtime_error("openssl failed: " + cmd);
-  }
-  ~cert_files() { std::filesystem::remove_all(dir); }
-};
-
 struct broker_tls_test : ::testing::Test {
-  static inline std::unique_ptr<cert_files> certs;
-  static void SetUpTestSuite() { certs = std::make_unique<cert_files>(); }
+  static inline std::unique_ptr<testing::self_signed_cert> certs;
+  static void SetUpTestSuite() { certs = std::make_unique<testing::self_signed_cert>("synapse"); }
   static void TearDownTestSuite() { certs.reset(); }
 
   test::io_thread io;

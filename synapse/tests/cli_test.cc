@@ -3,6 +3,7 @@
 #include "neuromesh/protocol/subject.h"
 #include "neuromesh/synapse/cosmo_synapse.h"
 #include "neuromesh/testing/child_process.h"
+#include "neuromesh/testing/self_signed_cert.h"
 #include "synapse_test_support.h"
 
 #include <signal.h>
@@ -131,14 +132,8 @@ TEST(cli_liveness, the_owner_connection_answers_pings_so_require_pong_keeps_the_
 }
 
 TEST(cli_tls, start_view_and_stop_speak_cosmos_and_refuse_plaintext) {
-  auto dir = std::filesystem::temp_directory_path() / ("cli-tls-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  auto cert = (dir / "cert.pem").string(), key = (dir / "key.pem").string();
-  auto cmd =
-      "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost "
-      "-addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout " +
-      key + " -out " + cert + " >/dev/null 2>&1";
-  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  testing::self_signed_cert certs("cli");
+  auto cert = certs.cert.string(), key = certs.key.string();
   // The owner connection speaks TLS too, and answers pings (--require-pong).
   child broker({"synapse", "start", "memory", "--port", "0", "-n", "tlsns", "--tls-cert", cert,
                 "--tls-key", key, "--ping-interval-ms", "50", "--require-pong"});
@@ -155,7 +150,6 @@ TEST(cli_tls, start_view_and_stop_speak_cosmos_and_refuse_plaintext) {
   auto stop = run({"synapse", "stop", "--url", url, "-n", "tlsns"});
   EXPECT_EQ(stop.status, 0) << stop.output;
   EXPECT_EQ(broker.wait(), 0);
-  std::filesystem::remove_all(dir);
 }
 
 TEST(cli_errors, bad_urls_are_explained) {
