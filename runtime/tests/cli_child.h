@@ -5,6 +5,8 @@
 #include "neuromesh/testing/child_process.h"
 
 #include <chrono>
+#include <memory>
+#include <regex>
 #include <string>
 #include <vector>
 
@@ -26,5 +28,19 @@ class child : public neuromesh::testing::child_process {
     return args;
   }
 };
+
+/// Starts `neuromesh synapse start memory --port 0 -n dev` as broker; its cosmo:// URL, or
+/// "" when it printed none.
+inline std::string start_broker(std::unique_ptr<child>& broker) {
+  broker = std::make_unique<child>(std::vector<std::string>{"synapse", "start", "memory", "--port",
+                                                            "0", "-n", "dev", "--quiet"});
+  for (int i = 0; i < 20; ++i) {
+    auto l = broker->out_line();
+    std::smatch m;
+    if (std::regex_search(l, m, std::regex(R"(cosmo://127\.0\.0\.1:\d+)"))) return m.str();
+    if (l == "<eof>" || l == "<timeout>") break;
+  }
+  return "";
+}
 
 }  // namespace neuromesh::runtime::test

@@ -32,14 +32,7 @@ class runtime_cli : public ::testing::Test {
     ASSERT_FALSE(url_.empty()) << "NEUROMESH_NATS_URL is not set (run scripts/services)";
     return;
 #endif
-    broker_ = std::make_unique<child>(std::vector<std::string>{
-        "synapse", "start", "memory", "--port", "0", "-n", "dev", "--quiet"});
-    for (int i = 0; i < 20 && url_.empty(); ++i) {
-      auto l = broker_->out_line();
-      std::smatch m;
-      if (std::regex_search(l, m, std::regex(R"(cosmo://127\.0\.0\.1:\d+)"))) url_ = m.str();
-      if (l == "<eof>" || l == "<timeout>") break;
-    }
+    url_ = start_broker(broker_);
     ASSERT_FALSE(url_.empty()) << "broker did not start";
   }
   void TearDown() override {
