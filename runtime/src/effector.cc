@@ -1,5 +1,6 @@
 #include "neuromesh/runtime/effector.h"
 
+#include "json_util.h"
 #include "neuromesh/protocol/builders.h"
 
 #include <boost/json/serialize.hpp>
@@ -17,16 +18,7 @@ engram_error bad(std::string message) {
   return {engram_errc::invalid_argument, std::move(message)};
 }
 
-std::string shown(const value& v) {
-  std::string s = boost::json::serialize(v);
-  if (s.size() > 60) {
-    // Cut on a character boundary: the message must stay valid UTF-8.
-    std::size_t cut = 57;
-    while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xc0) == 0x80) --cut;
-    s = s.substr(0, cut) + "...";
-  }
-  return s;
-}
+using detail::shown;
 
 std::string joined(const std::vector<std::string>& names) {
   std::string out;

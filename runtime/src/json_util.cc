@@ -1,8 +1,21 @@
 #include "json_util.h"
 
+#include <boost/json/serialize.hpp>
+
 #include <algorithm>
 
 namespace neuromesh::runtime::detail {
+
+std::string shown(const boost::json::value& v) {
+  std::string s = boost::json::serialize(v);
+  if (s.size() > 60) {
+    // Cut on a character boundary: the message must stay valid UTF-8.
+    std::size_t cut = 57;
+    while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xc0) == 0x80) --cut;
+    s = s.substr(0, cut) + "...";
+  }
+  return s;
+}
 
 bool truthy(const boost::json::value& v) noexcept {
   switch (v.kind()) {

@@ -30,6 +30,10 @@ std::vector<std::string> sorted_unique(std::vector<std::string> v);
 /// True when every element of wanted is in have.
 bool covers(const std::vector<std::string>& have, const std::vector<std::string>& wanted) noexcept;
 
+/// A short rendering of a (bad) value for an error message: its JSON, cut to 60 bytes on a
+/// UTF-8 character boundary.
+std::string shown(const boost::json::value& v);
+
 /// raw_object of a JSON object.
 inline protocol::raw_object raw(const boost::json::object& o) { return protocol::raw_object(o); }
 
