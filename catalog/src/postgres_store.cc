@@ -75,7 +75,7 @@ class staged_beats {
     times_ += times_.empty() ? "{" : ",";
     times_ += std::to_string(last_seen_us);
   }
-  void write(pqxx::work& w) {
+  void write(pqxx::transaction_base& w) {
     if (ids_.empty()) return;
     pg::pg_array_close(ids_);
     pg::pg_array_close(times_);
@@ -157,7 +157,11 @@ class postgres_store final : public instance_store {
   // group writer logs it and replays the batch's writes one by one).
   bool apply(const instance_write& w) {
     using kind = instance_write::kind;
-    auto& t = db_.work();
+    if (w.op == kind::heartbeat) {  // staged; written at commit (alone if nothing else ran)
+      beats_.add(w.instance_id, detail::to_micros(w.at));
+      return true;
+    }
+    auto& t = db_.work();  // the batch's transaction, opened by its first write
     switch (w.op) {
       case kind::upsert: {
         const auto& r = *w.record;
@@ -169,8 +173,7 @@ class postgres_store final : public instance_store {
         return true;
       }
       case kind::heartbeat:
-        beats_.add(w.instance_id, detail::to_micros(w.at));
-        return true;
+        break;  // above
       case kind::touch:
         t.exec_prepared("catalog_touch", detail::to_micros(w.at), w.instance_id);
         return true;
@@ -187,7 +190,7 @@ class postgres_store final : public instance_store {
   pg::pg_writer_connection::hooks hooks() {
     pg::pg_writer_connection::hooks h;
     h.setup = prepare;
-    h.before_commit = [this](pqxx::work& w) { beats_.write(w); };
+    h.before_commit = [this](pqxx::transaction_base& w) { beats_.write(w); };
     h.on_rollback = [this] { beats_.clear(); };
     return h;
   }

@@ -68,18 +68,20 @@ void prepare_writes(pqxx::connection& c) {
             "capabilities = EXCLUDED.capabilities, version = EXCLUDED.version, "
             "status = EXCLUDED.status, last_heartbeat = EXCLUDED.last_heartbeat");
   c.prepare("mark", "UPDATE cosmonapse_neurons SET status = 'deregistered' WHERE neuron_id = $1");
-  // A batch's heartbeats, one row per neuron: those that set a status, and those that keep
-  // it (a new neuron gets the column default, 'registered'; registered_at defaults to now).
-  c.prepare("touch_status",
-            "INSERT INTO cosmonapse_neurons (neuron_id, last_heartbeat, status) "
-            "SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::text[]) "
-            "ON CONFLICT (neuron_id) DO UPDATE SET last_heartbeat = EXCLUDED.last_heartbeat, "
-            "status = EXCLUDED.status");
+  // A batch's heartbeats in one statement, one row per neuron (a NULL status keeps the
+  // row's; a new neuron gets the column default 'registered', registered_at defaults to
+  // now). Two inserts because EXCLUDED cannot tell "no status" from a status; each id is in
+  // one of them only, so no row is modified twice.
   c.prepare("touch",
-            "INSERT INTO cosmonapse_neurons (neuron_id, last_heartbeat) "
-            "SELECT * FROM unnest($1::text[], $2::timestamptz[]) "
-            "ON CONFLICT (neuron_id) DO UPDATE SET last_heartbeat = EXCLUDED.last_heartbeat");
-  for (const char* name : {"upsert", "mark", "touch_status", "touch"}) c.prepare_now(name);
+            "WITH u AS (SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::text[]) "
+            "AS u(id, ts, st)), "
+            "keep AS (INSERT INTO cosmonapse_neurons (neuron_id, last_heartbeat) "
+            "SELECT id, ts FROM u WHERE st IS NULL ON CONFLICT (neuron_id) DO UPDATE SET "
+            "last_heartbeat = EXCLUDED.last_heartbeat RETURNING 1) "
+            "INSERT INTO cosmonapse_neurons (neuron_id, last_heartbeat, status) "
+            "SELECT id, ts, st FROM u WHERE st IS NOT NULL ON CONFLICT (neuron_id) DO UPDATE "
+            "SET last_heartbeat = EXCLUDED.last_heartbeat, status = EXCLUDED.status");
+  for (const char* name : {"upsert", "mark", "touch"}) c.prepare_now(name);
 }
 
 const char* or_null(const std::optional<std::string>& s) { return s ? s->c_str() : nullptr; }
@@ -111,30 +113,24 @@ class staged_touches {
   bool empty() const noexcept { return rows_.empty(); }
   void clear() noexcept { rows_.clear(); }
 
-  void write(pqxx::work& w) {
-    std::string ids, times, status_ids, status_times, statuses;
+  // One statement (the writer connection may run it alone in autocommit).
+  void write(pqxx::transaction_base& w) {
+    if (rows_.empty()) return;
+    std::string ids, times, statuses;
     for (const auto& [id, t] : rows_) {
+      pg::pg_array_append(ids, id);
+      pg::pg_array_append(times, t.ts);
       if (t.status) {
-        pg::pg_array_append(status_ids, id);
-        pg::pg_array_append(status_times, t.ts);
         pg::pg_array_append(statuses, *t.status);
       } else {
-        pg::pg_array_append(ids, id);
-        pg::pg_array_append(times, t.ts);
+        pg::pg_array_append_null(statuses);
       }
     }
     rows_.clear();
-    if (!ids.empty()) {
-      pg::pg_array_close(ids);
-      pg::pg_array_close(times);
-      w.exec_prepared("touch", ids, times);
-    }
-    if (!status_ids.empty()) {
-      pg::pg_array_close(status_ids);
-      pg::pg_array_close(status_times);
-      pg::pg_array_close(statuses);
-      w.exec_prepared("touch_status", status_ids, status_times, statuses);
-    }
+    pg::pg_array_close(ids);
+    pg::pg_array_close(times);
+    pg::pg_array_close(statuses);
+    w.exec_prepared("touch", ids, times, statuses);
   }
 
  private:
@@ -196,8 +192,9 @@ struct postgres_store::impl {
     }
   }
 
-  // Queues op (runs in the writer's open transaction) and waits for its commit.
-  store_result<void> write(std::string_view what, std::function<void(pqxx::work&)> op) {
+  // Queues op (runs on the writer thread during its batch; writer_conn->work() is the
+  // batch's transaction) and waits for the commit.
+  store_result<void> write(std::string_view what, std::function<void()> op) {
     std::shared_lock lock(lifecycle);
     if (!writer) {
       ++rejected;
@@ -209,7 +206,7 @@ struct postgres_store::impl {
         [this, p, op = std::move(op)] {
           try {
             p->failure.reset();
-            op(writer_conn->work());
+            op();
             return true;
           } catch (const std::exception& e) {
             p->failure = pg::pg_classify(e);
@@ -282,7 +279,7 @@ store_result<void> postgres_store::connect() {
     m.reads.open();
     pg::pg_writer_connection::hooks h;
     h.setup = prepare_writes;
-    h.before_commit = [&m](pqxx::work& w) { m.touches.write(w); };
+    h.before_commit = [&m](pqxx::transaction_base& w) { m.touches.write(w); };
     h.on_rollback = [&m] { m.touches.clear(); };
     m.writer_conn =
         std::make_unique<pg::pg_writer_connection>(m.pg, "registry " + m.where(), std::move(h));
@@ -328,7 +325,8 @@ store_result<void> postgres_store::do_upsert(const neuron_record& record) {
       record.last_heartbeat ? std::optional(format_iso8601(*record.last_heartbeat)) : std::nullopt;
   const std::string reg = format_iso8601(record.registered_at);
   // The operation runs on the writer thread while this call waits: it may refer to locals.
-  return m.write("upsert", [&](pqxx::work& w) {
+  return m.write("upsert", [&] {
+    auto& w = m.writer_conn->work();
     m.touches.write(w);  // heartbeats queued before this write land before it
     w.exec_prepared("upsert", record.neuron_id, caps, or_null(record.version), record.status,
                     or_null(hb), reg);
@@ -338,7 +336,8 @@ store_result<void> postgres_store::do_upsert(const neuron_record& record) {
 store_result<void> postgres_store::do_mark_deregistered(std::string_view neuron_id) {
   auto& m = *impl_;
   const std::string id(neuron_id);
-  return m.write("mark_deregistered", [&](pqxx::work& w) {
+  return m.write("mark_deregistered", [&] {
+    auto& w = m.writer_conn->work();
     m.touches.write(w);
     w.exec_prepared("mark", id);
   });
@@ -352,7 +351,7 @@ store_result<void> postgres_store::do_touch_heartbeat(std::string_view neuron_id
   std::optional<std::string> st;
   if (status) st.emplace(*status);
   // Staged: written with the batch's other heartbeats before its commit.
-  return m.write("touch_heartbeat", [&](pqxx::work&) { m.touches.add(id, ts_text, st); });
+  return m.write("touch_heartbeat", [&] { m.touches.add(id, ts_text, st); });
 }
 
 store_result<std::optional<neuron_record>> postgres_store::do_get(std::string_view neuron_id) {

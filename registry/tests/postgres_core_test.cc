@@ -6,6 +6,7 @@
 
 #include <gmock/gmock.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <random>
@@ -217,7 +218,7 @@ TEST(pg_pool, an_unreachable_server_fails_open_and_the_message_hides_the_passwor
   EXPECT_THAT(pg_redact("postgresql://u:secret@h/x"), Not(HasSubstr("secret")));
 }
 
-TEST(pg_writer_connection, a_killed_session_is_replaced_and_the_next_batch_commits) {
+TEST(pg_writer_connection, a_batch_that_meets_a_killed_session_is_applied_again_and_commits) {
   env e;
   {
     auto raw = e.raw();
@@ -241,8 +242,52 @@ TEST(pg_writer_connection, a_killed_session_is_replaced_and_the_next_batch_commi
   ASSERT_TRUE(writer.flush());
   EXPECT_EQ(ok.load(), 2);
   EXPECT_EQ(writer.stats().failed, 0u);
+  EXPECT_EQ(writer.stats().reconnected, 1u);  // the batch that met the dead session, again
   EXPECT_EQ(db.reconnects(), 1u);
   EXPECT_EQ(e.one("SELECT string_agg(x::text, ',' ORDER BY x) FROM w"), "1,2");
+}
+
+// Staged work of a batch in which no operation opened a transaction runs alone in
+// autocommit (one round trip); otherwise inside the batch's transaction, after its writes.
+TEST(pg_writer_connection, staged_work_runs_in_the_batch_transaction_only_when_one_was_opened) {
+  env e;
+  {
+    auto raw = e.raw();
+    pqxx::nontransaction tx(*raw);
+    tx.exec("CREATE TABLE w(x INT)");
+  }
+  std::vector<bool> in_transaction;  // writer thread; read after flush()
+  int staged = 0;
+  pg_writer_connection::hooks h;
+  h.before_commit = [&](pqxx::transaction_base& tx) {
+    in_transaction.push_back(dynamic_cast<pqxx::work*>(&tx) != nullptr);
+    if (staged > 0) tx.exec("INSERT INTO w VALUES (" + std::to_string(staged) + ")");
+    staged = 0;
+  };
+  h.on_rollback = [&] { staged = 0; };
+  pg_writer_connection db(e.options(), "test", std::move(h));
+  db.connect();
+  group_writer writer(db, "test");
+  writer.submit(
+      [&] {
+        staged = 1;
+        return true;
+      },
+      nullptr);
+  ASSERT_TRUE(writer.flush());
+  writer.submit(
+      [&] {
+        db.work().exec("INSERT INTO w VALUES (10)");
+        staged = 2;
+        return true;
+      },
+      nullptr);
+  ASSERT_TRUE(writer.flush());
+  ASSERT_GE(in_transaction.size(), 2u);
+  EXPECT_FALSE(in_transaction.front());  // the first batch: autocommit
+  EXPECT_TRUE(std::find(in_transaction.begin(), in_transaction.end(), true) !=
+              in_transaction.end());
+  EXPECT_EQ(e.one("SELECT string_agg(x::text, ',' ORDER BY x) FROM w"), "1,2,10");
 }
 
 // Random strings (quotes, backslashes, braces, commas, NULL-looking words, UTF-8) through

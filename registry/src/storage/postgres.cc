@@ -49,6 +49,8 @@ void pg_array_append(std::string& out, std::string_view v) {
   out += '"';
 }
 
+void pg_array_append_null(std::string& out) { out += out.empty() ? "{NULL" : ",NULL"; }
+
 void pg_array_close(std::string& out) { out += out.empty() ? "{}" : "}"; }
 
 std::string pg_text_array(std::span<const std::string> items) {
@@ -159,33 +161,33 @@ void pg_writer_connection::failed(const std::exception& e, std::string_view what
 bool pg_writer_connection::begin() {
   last_error_.clear();
   lost_ = false;
-  for (int attempt = 0;; ++attempt) {
-    try {
-      if (!conn_ || !conn_->is_open()) {
-        connect();
-      }
-      work_ = std::make_unique<pqxx::work>(*conn_);
-      return true;
-    } catch (const pqxx::broken_connection& e) {
-      conn_.reset();
-      if (attempt > 0) {
-        failed(e, "cannot connect");
-        return false;
-      }
-      spdlog::warn("{}: lost the connection ({}); reconnecting", name_, e.what());
-    } catch (const std::exception& e) {
-      conn_.reset();
-      failed(e, "begin");
-      return false;
-    }
+  work_.reset();
+  try {
+    if (!conn_ || !conn_->is_open()) connect();
+    return true;
+  } catch (const std::exception& e) {
+    conn_.reset();
+    failed(e, "cannot connect");
+    return false;
   }
+}
+
+pqxx::work& pg_writer_connection::work() {
+  if (!work_) work_ = std::make_unique<pqxx::work>(*conn_);
+  return *work_;
 }
 
 bool pg_writer_connection::commit() {
   try {
-    if (hooks_.before_commit) hooks_.before_commit(*work_);
-    work_->commit();
-    work_.reset();
+    if (work_) {
+      if (hooks_.before_commit) hooks_.before_commit(*work_);
+      work_->commit();
+      work_.reset();
+    } else if (hooks_.before_commit) {
+      // Nothing opened a transaction: the staged statement runs alone, atomic by itself.
+      pqxx::nontransaction tx(*conn_);
+      hooks_.before_commit(tx);
+    }
     return true;
   } catch (const std::exception& e) {
     failed(e, "commit");

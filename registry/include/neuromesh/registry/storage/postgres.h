@@ -69,6 +69,8 @@ std::unique_ptr<pqxx::connection> pg_open(const pg_options& options);
 /// double-quoted with \ and " escaped); close it with pg_array_close(). Arrays go to
 /// PostgreSQL as text (libpqxx 6 has no array binding), e.g. `$1::text[]`.
 void pg_array_append(std::string& out, std::string_view v);
+/// Appends an unquoted NULL element.
+void pg_array_append_null(std::string& out);
 void pg_array_close(std::string& out);
 /// A whole text[] literal: {"a","b\"c"} ("{}" when empty).
 std::string pg_text_array(std::span<const std::string> items);
@@ -140,19 +142,23 @@ class pg_pool {
   std::atomic<std::uint64_t> reconnects_{0};
 };
 
-/// The group writer's PostgreSQL connection: one session, one pqxx::work per batch. begin()
-/// reconnects a broken session (counted in reconnects()); a batch that failed because the
-/// session broke is applied once more on the new one (take_lost_connection), so the
-/// operations of a store on it must be idempotent. Staged work (rows a store
-/// collects while a batch applies, to write them as one statement) is flushed by the
-/// before_commit hook inside the transaction and discarded by on_rollback.
-/// Used by the one group_writer thread only (stats are atomic).
+/// The group writer's PostgreSQL connection: one session; a batch's transaction is opened
+/// on the wire (BEGIN) only when an operation first asks for work(). Staged work — rows a
+/// store collects while a batch applies, to write them as one statement — is written by the
+/// before_commit hook: inside that transaction, or, when no operation of the batch opened
+/// one, alone in autocommit (one round trip for a batch of heartbeats), so the hook must
+/// write with a single statement. on_rollback discards what was staged. begin() reconnects
+/// a broken session (counted in reconnects()); a batch that failed because the session
+/// broke is applied once more on the new one (take_lost_connection), so the operations of
+/// a store on it must be idempotent. Used by the one group_writer thread only (stats are
+/// atomic).
 class pg_writer_connection final : public transactional {
  public:
   struct hooks {
-    pg_setup setup;                                  ///< on every fresh session
-    std::function<void(pqxx::work&)> before_commit;  ///< may throw: the batch fails
-    std::function<void()> on_rollback;               ///< forget anything staged
+    pg_setup setup;  ///< on every fresh session
+    /// One statement at most; may throw (the batch fails).
+    std::function<void(pqxx::transaction_base&)> before_commit;
+    std::function<void()> on_rollback;  ///< forget anything staged
   };
   pg_writer_connection(pg_options options, std::string name, hooks h);
 
@@ -165,8 +171,9 @@ class pg_writer_connection final : public transactional {
   void rollback() noexcept override;
   bool take_lost_connection() noexcept override;
 
-  /// The open transaction (between begin() and commit()/rollback()).
-  pqxx::work& work() { return *work_; }
+  /// The batch's transaction, opened (BEGIN) on first use; between begin() and
+  /// commit()/rollback() only. Throws what libpqxx throws.
+  pqxx::work& work();
 
   /// Why the last begin() or commit() failed (writer thread; empty after a success).
   const std::string& last_error() const noexcept { return last_error_; }
