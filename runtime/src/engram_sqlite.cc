@@ -97,7 +97,7 @@ INSERT INTO neuromesh_engram_schema (version) VALUES (1);
 // then neuromesh's tables, triggers and text index, filled from the rows already there.
 const std::string schema_v1 = std::string(reference_schema) + neuromesh_schema;
 const std::array<registry::storage::sqlite_migration, 1> migrations{{{1, schema_v1.c_str()}}};
-static_assert(migrations.size() == 1);  // bump sqlite_engram::schema_version with a new step
+static_assert(sqlite_engram::schema_version == 1, "a new schema version needs its migration step");
 
 // A file written before the storage core: its version is in neuromesh_engram_schema (0 when
 // that table is missing: a new file, or one the Python SDK created).
