@@ -1,18 +1,19 @@
-// The PostgreSQL backend (libpqxx 6) on the storage core's group writer: one writer
-// connection with prepared statements; every batch of queued writes is one transaction
-// (committed before any of them is acknowledged), and a batch's heartbeats are one
-// statement. Reads never reach PostgreSQL after load_all() (the catalog serves them from
-// memory). Reconnects when the connection has dropped.
+// The PostgreSQL backend (libpqxx 6) on the storage core: schema through pg_migrate, one
+// pg_writer_connection with prepared statements under a group writer; every batch of queued
+// writes is one transaction (committed before any of them is acknowledged), and a batch's
+// heartbeats are one statement. Reads never reach PostgreSQL after load_all() (the catalog
+// serves them from memory). The writer connection reconnects when the session dropped and
+// applies the interrupted batch again (every write here is idempotent).
 #include "neuromesh/catalog/errc.h"
 #include "neuromesh/catalog/instance_store.h"
-#include "neuromesh/registry/storage/group_writer.h"
+#include "neuromesh/registry/storage/postgres.h"
 #include "store_codec.h"
 
 #include <climits>
-#include <pqxx/pqxx>
-#include <spdlog/spdlog.h>
 
+#include <array>
 #include <future>
+#include <stdexcept>
 #include <string_view>
 
 namespace neuromesh::catalog {
@@ -21,139 +22,87 @@ namespace {
 // libpqxx 6 has no portable way to bind a NULL; this sentinel becomes NULL in SQL.
 constexpr std::int64_t null_int = INT64_MIN;
 
-// libpqxx 6 has no array binding: a text[] / bigint[] literal built by hand ("{...}",
-// elements double-quoted with \ and " escaped).
-void append_array_text(std::string& out, std::string_view v) {
-  out += out.empty() ? "{\"" : ",\"";
-  for (char c : v) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  out += '"';
+namespace pg = registry::storage;
+
+// The catalog's schema, version 1 (component "catalog" in neuromesh_schema; builds before
+// the storage core stamped the same row).
+constexpr std::array<pg::pg_migration, 1> migrations{{
+    {1,
+     "CREATE TABLE IF NOT EXISTS catalog_instances("
+     "instance_id TEXT PRIMARY KEY, seq BIGINT NOT NULL, name TEXT NOT NULL, "
+     "version TEXT NOT NULL, host TEXT NOT NULL, active BOOLEAN NOT NULL, "
+     "last_seen_us BIGINT NOT NULL, tools TEXT NOT NULL, "
+     "heartbeat_interval_ms BIGINT NOT NULL, generation BIGINT NOT NULL, "
+     "deregistered_generation BIGINT, inactive_since_us BIGINT)"},
+}};
+
+void prepare(pqxx::connection& c) {
+  c.prepare("catalog_upsert",
+            "INSERT INTO catalog_instances(instance_id, seq, name, version, host, active, "
+            "last_seen_us, tools, heartbeat_interval_ms, generation, deregistered_generation, "
+            "inactive_since_us) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,"
+            "NULLIF($11::bigint, -9223372036854775808), "
+            "NULLIF($12::bigint, -9223372036854775808)) "
+            "ON CONFLICT(instance_id) DO UPDATE SET seq=excluded.seq, name=excluded.name, "
+            "version=excluded.version, host=excluded.host, active=excluded.active, "
+            "last_seen_us=excluded.last_seen_us, tools=excluded.tools, "
+            "heartbeat_interval_ms=excluded.heartbeat_interval_ms, "
+            "generation=excluded.generation, "
+            "deregistered_generation=excluded.deregistered_generation, "
+            "inactive_since_us=excluded.inactive_since_us");
+  c.prepare("catalog_touch",
+            "UPDATE catalog_instances SET last_seen_us=$1, active=TRUE, "
+            "inactive_since_us=NULL WHERE instance_id=$2");
+  // A batch may carry several heartbeats of one instance: the latest wins. They run at
+  // commit, after the batch's other writes: GREATEST keeps a later upsert's last_seen.
+  c.prepare("catalog_beats",
+            "UPDATE catalog_instances c SET last_seen_us = GREATEST(c.last_seen_us, b.ts) "
+            "FROM "
+            "(SELECT id, max(ts) AS ts FROM unnest($1::text[], $2::bigint[]) AS u(id, ts) "
+            "GROUP BY id) b WHERE c.instance_id = b.id");
+  c.prepare("catalog_deactivate",
+            "UPDATE catalog_instances SET active=FALSE, inactive_since_us=$1 "
+            "WHERE instance_id=$2");
+  c.prepare("catalog_erase", "DELETE FROM catalog_instances WHERE instance_id=$1");
 }
 
-// The writer's connection and transaction. Heartbeats are staged by apply() and written by
-// commit() in one statement (unnest of two arrays): one round trip for a whole batch.
-class pg_connection final : public registry::storage::transactional {
+// A batch's heartbeats, written by the writer connection's before_commit hook in one
+// statement (unnest of two arrays): one round trip for a whole batch.
+class staged_beats {
  public:
-  explicit pg_connection(std::string dsn) : dsn_(std::move(dsn)) {}
-
-  bool begin() override {
-    for (int attempt = 0; attempt < 2; ++attempt) {
-      try {
-        if (!conn_ || !conn_->is_open()) connect();
-        work_ = std::make_unique<pqxx::work>(*conn_);
-        return true;
-      } catch (const pqxx::broken_connection& e) {
-        spdlog::warn("catalog store postgres: lost the connection ({}); reconnecting", e.what());
-        conn_.reset();
-      } catch (const std::exception& e) {
-        spdlog::error("catalog store postgres: begin failed: {}", e.what());
-        return false;
-      }
-    }
-    return false;
+  void add(const std::string& id, std::int64_t last_seen_us) {
+    pg::pg_array_append(ids_, id);
+    times_ += times_.empty() ? "{" : ",";
+    times_ += std::to_string(last_seen_us);
   }
-
-  bool commit() override {
-    try {
-      if (!beat_ids_.empty()) {
-        beat_ids_ += '}';
-        beat_times_ += '}';
-        work_->exec_prepared("catalog_beats", beat_ids_, beat_times_);
-        beat_ids_.clear();
-        beat_times_.clear();
-      }
-      work_->commit();
-      work_.reset();
-      return true;
-    } catch (const std::exception& e) {
-      spdlog::error("catalog store postgres: commit failed: {}", e.what());
-      if (dynamic_cast<const pqxx::broken_connection*>(&e) != nullptr) conn_.reset();
-      return false;
-    }
+  void write(pqxx::transaction_base& w) {
+    if (ids_.empty()) return;
+    pg::pg_array_close(ids_);
+    pg::pg_array_close(times_);
+    w.exec_prepared("catalog_beats", ids_, times_);
+    clear();
   }
-
-  void rollback() noexcept override {
-    beat_ids_.clear();
-    beat_times_.clear();
-    try {
-      if (work_) work_->abort();
-    } catch (...) {
-      conn_.reset();  // a connection that cannot roll back is not reused
-    }
-    work_.reset();
-  }
-
-  pqxx::work& work() { return *work_; }
-
-  void stage_heartbeat(const std::string& id, std::int64_t last_seen_us) {
-    append_array_text(beat_ids_, id);
-    beat_times_ += beat_times_.empty() ? "{" : ",";
-    beat_times_ += std::to_string(last_seen_us);
+  void clear() noexcept {
+    ids_.clear();
+    times_.clear();
   }
 
  private:
-  void connect() {
-    conn_ = std::make_unique<pqxx::connection>(dsn_);
-    conn_->prepare(
-        "catalog_upsert",
-        "INSERT INTO catalog_instances(instance_id, seq, name, version, host, active, "
-        "last_seen_us, tools, heartbeat_interval_ms, generation, deregistered_generation, "
-        "inactive_since_us) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,"
-        "NULLIF($11::bigint, -9223372036854775808), NULLIF($12::bigint, -9223372036854775808)) "
-        "ON CONFLICT(instance_id) DO UPDATE SET seq=excluded.seq, name=excluded.name, "
-        "version=excluded.version, host=excluded.host, active=excluded.active, "
-        "last_seen_us=excluded.last_seen_us, tools=excluded.tools, "
-        "heartbeat_interval_ms=excluded.heartbeat_interval_ms, generation=excluded.generation, "
-        "deregistered_generation=excluded.deregistered_generation, "
-        "inactive_since_us=excluded.inactive_since_us");
-    conn_->prepare("catalog_touch",
-                   "UPDATE catalog_instances SET last_seen_us=$1, active=TRUE, "
-                   "inactive_since_us=NULL WHERE instance_id=$2");
-    // A batch may carry several heartbeats of one instance: the latest wins. They run at
-    // commit, after the batch's other writes: GREATEST keeps a later upsert's last_seen.
-    conn_->prepare("catalog_beats",
-                   "UPDATE catalog_instances c SET last_seen_us = GREATEST(c.last_seen_us, b.ts) "
-                   "FROM "
-                   "(SELECT id, max(ts) AS ts FROM unnest($1::text[], $2::bigint[]) AS u(id, ts) "
-                   "GROUP BY id) b WHERE c.instance_id = b.id");
-    conn_->prepare("catalog_deactivate",
-                   "UPDATE catalog_instances SET active=FALSE, inactive_since_us=$1 "
-                   "WHERE instance_id=$2");
-    conn_->prepare("catalog_erase", "DELETE FROM catalog_instances WHERE instance_id=$1");
-  }
-
-  std::string dsn_;
-  std::unique_ptr<pqxx::connection> conn_;
-  std::unique_ptr<pqxx::work> work_;
-  std::string beat_ids_, beat_times_;
+  std::string ids_, times_;
 };
 
 class postgres_store final : public instance_store {
  public:
-  explicit postgres_store(std::string dsn) : db_(dsn) {
+  explicit postgres_store(const std::string& dsn)
+      : db_({dsn, {}}, "catalog store postgres", hooks()) {
     {
-      pqxx::connection c(dsn);
-      pqxx::work w(c);
-      // Simultaneous first starts must not race on CREATE TABLE.
-      w.exec("SELECT pg_advisory_xact_lock(hashtext('neuromesh_schema'))");
-      w.exec(
-          "CREATE TABLE IF NOT EXISTS neuromesh_schema(component TEXT PRIMARY KEY, "
-          "version INTEGER NOT NULL)");
-      w.exec(
-          "CREATE TABLE IF NOT EXISTS catalog_instances("
-          "instance_id TEXT PRIMARY KEY, seq BIGINT NOT NULL, name TEXT NOT NULL, "
-          "version TEXT NOT NULL, host TEXT NOT NULL, active BOOLEAN NOT NULL, "
-          "last_seen_us BIGINT NOT NULL, tools TEXT NOT NULL, "
-          "heartbeat_interval_ms BIGINT NOT NULL, generation BIGINT NOT NULL, "
-          "deregistered_generation BIGINT, inactive_since_us BIGINT)");
-      w.exec(
-          "INSERT INTO neuromesh_schema(component, version) VALUES ('catalog', 1) "
-          "ON CONFLICT(component) DO NOTHING");
-      w.commit();
+      // Simultaneous first starts do not race: pg_migrate runs under an advisory lock.
+      auto c = pg::pg_open({dsn, {}});
+      auto m = pg::pg_migrate(*c, {dsn, {}}, "catalog", migrations);
+      if (!m.ok) throw std::runtime_error("postgres " + pg::pg_redact(dsn) + ": " + m.error);
     }
-    writer_ = std::make_unique<registry::storage::group_writer>(db_, "catalog store postgres");
+    db_.connect();
+    writer_ = std::make_unique<pg::group_writer>(db_, "catalog store postgres");
   }
 
   ~postgres_store() override { writer_.reset(); }
@@ -208,7 +157,11 @@ class postgres_store final : public instance_store {
   // group writer logs it and replays the batch's writes one by one).
   bool apply(const instance_write& w) {
     using kind = instance_write::kind;
-    auto& t = db_.work();
+    if (w.op == kind::heartbeat) {  // staged; written at commit (alone if nothing else ran)
+      beats_.add(w.instance_id, detail::to_micros(w.at));
+      return true;
+    }
+    auto& t = db_.work();  // the batch's transaction, opened by its first write
     switch (w.op) {
       case kind::upsert: {
         const auto& r = *w.record;
@@ -220,8 +173,7 @@ class postgres_store final : public instance_store {
         return true;
       }
       case kind::heartbeat:
-        db_.stage_heartbeat(w.instance_id, detail::to_micros(w.at));
-        return true;
+        break;  // above
       case kind::touch:
         t.exec_prepared("catalog_touch", detail::to_micros(w.at), w.instance_id);
         return true;
@@ -235,8 +187,17 @@ class postgres_store final : public instance_store {
     return false;
   }
 
-  pg_connection db_;
-  std::unique_ptr<registry::storage::group_writer> writer_;
+  pg::pg_writer_connection::hooks hooks() {
+    pg::pg_writer_connection::hooks h;
+    h.setup = prepare;
+    h.before_commit = [this](pqxx::transaction_base& w) { beats_.write(w); };
+    h.on_rollback = [this] { beats_.clear(); };
+    return h;
+  }
+
+  staged_beats beats_;  // writer thread only; declared before db_, whose hooks use it
+  pg::pg_writer_connection db_;
+  std::unique_ptr<pg::group_writer> writer_;
 };
 
 }  // namespace

@@ -3,6 +3,9 @@
 #include "neuromesh/catalog/instance_store.h"
 
 #include "neuromesh/registry/sqlite_store.h"
+#ifdef NEUROMESH_CATALOG_PG
+#include "neuromesh/testing/postgres.h"
+#endif
 
 #include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
@@ -244,6 +247,52 @@ TEST(catalog_sqlite_store, a_file_written_by_the_previous_version_opens_with_its
   std::filesystem::remove(path);
   std::filesystem::remove(path + "-wal");
   std::filesystem::remove(path + "-shm");
+}
+#endif
+
+#ifdef NEUROMESH_CATALOG_PG
+// A database as the build before the storage core left it (the same tables and its
+// neuromesh_schema row), in a schema of its own: the DSN selects it through libpq options.
+TEST(catalog_postgres_store, a_database_written_by_the_previous_version_opens_with_its_rows) {
+  neuromesh::testing::pg_schema schema("nm_catalog");
+  {
+    auto c = schema.connect();
+    pqxx::work tx(*c);
+    tx.exec(
+        "CREATE TABLE neuromesh_schema(component TEXT PRIMARY KEY, version INTEGER NOT NULL);"
+        "CREATE TABLE catalog_instances(instance_id TEXT PRIMARY KEY, seq BIGINT NOT NULL, "
+        "name TEXT NOT NULL, version TEXT NOT NULL, host TEXT NOT NULL, active BOOLEAN NOT "
+        "NULL, last_seen_us BIGINT NOT NULL, tools TEXT NOT NULL, heartbeat_interval_ms BIGINT "
+        "NOT NULL, generation BIGINT NOT NULL, deregistered_generation BIGINT, "
+        "inactive_since_us BIGINT);"
+        "INSERT INTO neuromesh_schema VALUES ('catalog', 1);"
+        "INSERT INTO catalog_instances VALUES ('old', 7, 'agent', '1', 'h', TRUE, "
+        "1700000000000000, '[{\"name\":\"deploy\"}]', 30000, 3, NULL, NULL)");
+    tx.commit();
+  }
+  std::string dsn = schema.dsn();
+  dsn += (dsn.find('?') == std::string::npos ? "?" : "&");
+  dsn += "options=-csearch_path%3D" + schema.name();
+  {
+    auto store = open_instance_store({store_url::kind::postgres, dsn});
+    ASSERT_TRUE(store.has_value());
+    auto all = (*store)->load_all().value();
+    ASSERT_EQ(all.size(), 1u);
+    EXPECT_EQ(all[0].instance_id, "old");
+    EXPECT_EQ(all[0].seq, 7);
+    EXPECT_EQ(all[0].generation, 3);
+    EXPECT_EQ(all[0].tools.size(), 1u);
+    EXPECT_EQ(all[0].last_seen, wall_time(std::chrono::microseconds(1'700'000'000'000'000)));
+    std::vector<instance_write> beats;
+    beats.push_back(instance_write::heartbeat("old", all[0].last_seen + std::chrono::seconds(1)));
+    ASSERT_TRUE((*store)->write(std::move(beats)));
+  }
+  auto c = schema.connect();
+  pqxx::nontransaction tx(*c);
+  EXPECT_EQ(
+      tx.exec1("SELECT version FROM neuromesh_schema WHERE component = 'catalog'")[0].as<int>(), 1);
+  EXPECT_EQ(tx.exec1("SELECT last_seen_us FROM catalog_instances")[0].as<std::int64_t>(),
+            1'700'000'001'000'000);
 }
 #endif
 

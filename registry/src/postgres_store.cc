@@ -1,19 +1,33 @@
+// The registry's PostgreSQL store on the storage core: schema through pg_migrate, reads from
+// a pg_pool, writes through a group_writer on one pg_writer_connection. Heartbeats queued
+// together become one statement (unnest of arrays) in their batch's transaction; the caller
+// returns once that transaction committed.
 #include "neuromesh/registry/postgres_store.h"
 
 #include "capabilities_json.h"
-
-#include <pqxx/pqxx>
+#include "neuromesh/registry/storage/postgres.h"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
-#include <condition_variable>
-#include <mutex>
+#include <future>
+#include <map>
+#include <shared_mutex>
 
 namespace neuromesh::registry {
 namespace {
 
-// The Python SDK's DDL, verbatim (reference §7.3).
-constexpr const char* schema_sql = R"(
+namespace pg = storage;
+
+// Version 1: the Python SDK's DDL verbatim (reference §7.3), then neuromesh's one addition:
+// a GIN index serving the @> capability filter (about 2 ms on 10,000 records instead of a
+// ~12 ms scan that evaluates @> on every row). Additive: the Python store neither needs nor
+// notices it. fastupdate = off because a pending list makes the planner price the index
+// above a scan until the next vacuum; capabilities change only on REGISTER. IF NOT EXISTS
+// throughout: a database the Python SDK or a build before the storage core created (no
+// neuromesh_schema row) takes the step unchanged and is stamped.
+constexpr std::array<pg::pg_migration, 1> migrations{{
+    {1, R"(
 CREATE TABLE IF NOT EXISTS cosmonapse_neurons (
     neuron_id      TEXT PRIMARY KEY,
     capabilities   JSONB NOT NULL DEFAULT '[]'::jsonb,
@@ -24,201 +38,193 @@ CREATE TABLE IF NOT EXISTS cosmonapse_neurons (
 );
 CREATE INDEX IF NOT EXISTS cosmonapse_neurons_status_idx
     ON cosmonapse_neurons (status);
-)";
-
-// neuromesh's one addition: a GIN index serving the @> capability filter (about 2 ms on
-// 10,000 records instead of a ~12 ms scan that evaluates @> on every row). Additive: the
-// Python store neither needs nor notices it. fastupdate = off because a pending list makes
-// the planner price the index above a scan until the next vacuum; capabilities change
-// only on REGISTER, so the slower insert path costs little.
-constexpr const char* capability_index_sql =
-    "CREATE INDEX IF NOT EXISTS cosmonapse_neurons_capabilities_idx "
-    "ON cosmonapse_neurons USING gin (capabilities) WITH (fastupdate = off)";
+CREATE INDEX IF NOT EXISTS cosmonapse_neurons_capabilities_idx
+    ON cosmonapse_neurons USING gin (capabilities) WITH (fastupdate = off);
+)"},
+}};
 
 constexpr const char* select_sql =
     "SELECT neuron_id, capabilities::text, version, status, last_heartbeat, registered_at "
     "FROM cosmonapse_neurons";
 
-// The DSN with any password masked, for error messages.
-std::string redact(const std::string& dsn) {
-  std::string out = dsn;
-  if (const auto scheme = out.find("://"); scheme != std::string::npos) {
-    const auto at = out.find('@', scheme + 3);
-    const auto colon = out.find(':', scheme + 3);
-    if (at != std::string::npos && colon != std::string::npos && colon < at)
-      out.replace(colon + 1, at - colon - 1, "***");
-  }
-  if (const auto pw = out.find("password="); pw != std::string::npos) {
-    const auto end = out.find(' ', pw);
-    out.replace(pw + 9, (end == std::string::npos ? out.size() : end) - pw - 9, "***");
-  }
-  return out;
+void prepare_reads(pqxx::connection& c) {
+  c.prepare("get", std::string(select_sql) + " WHERE neuron_id = $1");
+  // Two statements, so the filtered one has a plan that uses the GIN index.
+  c.prepare("list", std::string(select_sql) + " WHERE ($1::boolean OR status <> 'deregistered')");
+  c.prepare("list_capability", std::string(select_sql) +
+                                   " WHERE ($1::boolean OR status <> 'deregistered') AND "
+                                   "capabilities @> to_jsonb($2::text)");
+  // Prepare now rather than on first use, so a connection the server closed meanwhile fails
+  // in exec_prepared (libpqxx 6.4 leaks one PGresult there, ~2 KiB per broken connection;
+  // tests/postgres_store_test.cc suppresses exactly that frame for LSan).
+  for (const char* name : {"get", "list", "list_capability"}) c.prepare_now(name);
+}
+
+void prepare_writes(pqxx::connection& c) {
+  c.prepare("upsert",
+            "INSERT INTO cosmonapse_neurons (neuron_id, capabilities, version, status, "
+            "last_heartbeat, registered_at) VALUES ($1, $2::jsonb, $3, $4, $5::timestamptz, "
+            "$6::timestamptz) ON CONFLICT (neuron_id) DO UPDATE SET "
+            "capabilities = EXCLUDED.capabilities, version = EXCLUDED.version, "
+            "status = EXCLUDED.status, last_heartbeat = EXCLUDED.last_heartbeat");
+  c.prepare("mark", "UPDATE cosmonapse_neurons SET status = 'deregistered' WHERE neuron_id = $1");
+  // A batch's heartbeats in one statement, one row per neuron (a NULL status keeps the
+  // row's; a new neuron gets the column default 'registered', registered_at defaults to
+  // now). Two inserts because EXCLUDED cannot tell "no status" from a status; each id is in
+  // one of them only, so no row is modified twice.
+  c.prepare("touch",
+            "WITH u AS (SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::text[]) "
+            "AS u(id, ts, st)), "
+            "keep AS (INSERT INTO cosmonapse_neurons (neuron_id, last_heartbeat) "
+            "SELECT id, ts FROM u WHERE st IS NULL ON CONFLICT (neuron_id) DO UPDATE SET "
+            "last_heartbeat = EXCLUDED.last_heartbeat RETURNING 1) "
+            "INSERT INTO cosmonapse_neurons (neuron_id, last_heartbeat, status) "
+            "SELECT id, ts, st FROM u WHERE st IS NOT NULL ON CONFLICT (neuron_id) DO UPDATE "
+            "SET last_heartbeat = EXCLUDED.last_heartbeat, status = EXCLUDED.status");
+  for (const char* name : {"upsert", "mark", "touch"}) c.prepare_now(name);
 }
 
 const char* or_null(const std::optional<std::string>& s) { return s ? s->c_str() : nullptr; }
 
+errc code_of(pg::pg_failure f) {
+  switch (f) {
+    case pg::pg_failure::unavailable:
+      return errc::unavailable;
+    case pg::pg_failure::read_only:
+      return errc::read_only;
+    case pg::pg_failure::closed:
+      return errc::not_connected;
+    case pg::pg_failure::backend:
+      break;
+  }
+  return errc::backend_error;
+}
+
+// Heartbeats of one batch, merged per neuron (ON CONFLICT may touch a row once per
+// statement): the last time wins, and the last status given, if any. Sorted by id, so
+// concurrent writers lock shared rows in one order.
+class staged_touches {
+ public:
+  void add(std::string id, std::string ts, std::optional<std::string> status) {
+    auto& t = rows_[std::move(id)];
+    t.ts = std::move(ts);
+    if (status) t.status = std::move(status);
+  }
+  bool empty() const noexcept { return rows_.empty(); }
+  void clear() noexcept { rows_.clear(); }
+
+  // One statement (the writer connection may run it alone in autocommit).
+  void write(pqxx::transaction_base& w) {
+    if (rows_.empty()) return;
+    std::string ids, times, statuses;
+    for (const auto& [id, t] : rows_) {
+      pg::pg_array_append(ids, id);
+      pg::pg_array_append(times, t.ts);
+      if (t.status) {
+        pg::pg_array_append(statuses, *t.status);
+      } else {
+        pg::pg_array_append_null(statuses);
+      }
+    }
+    rows_.clear();
+    pg::pg_array_close(ids);
+    pg::pg_array_close(times);
+    pg::pg_array_close(statuses);
+    w.exec_prepared("touch", ids, times, statuses);
+  }
+
+ private:
+  struct touch {
+    std::string ts;
+    std::optional<std::string> status;
+  };
+  std::map<std::string, touch, std::less<>> rows_;
+};
+
+// One caller's write: its outcome, filled on the writer thread.
+struct pending_write {
+  std::promise<void> settled;
+  std::optional<pg::pg_failure> failure;  // set by the operation when it threw
+  std::string error;
+};
+
 }  // namespace
 
 struct postgres_store::impl {
-  explicit impl(postgres_options o) : options(std::move(o)) {
-    if (options.max_connections == 0) options.max_connections = 1;
-  }
+  explicit impl(postgres_options o)
+      : options(std::move(o)),
+        pg{options.dsn, options.schema},
+        reads(pg, options.max_connections, prepare_reads) {}
 
   postgres_options options;
-  std::mutex mutex;
-  std::condition_variable freed;
-  std::vector<std::unique_ptr<pqxx::connection>> idle;
-  std::size_t open = 0;  // idle + in use
-  bool connected = false;
-  bool schema_ready = false;
-  std::atomic<std::uint64_t> reconnects{0}, rejected{0}, failures{0};
+  pg::pg_options pg;
+  pg::pg_pool reads;
+  staged_touches touches;  // writer thread only
+  std::unique_ptr<pg::pg_writer_connection> writer_conn;
+  std::unique_ptr<pg::group_writer> writer;
+  // Writes hold it shared while they wait for their commit; connect() and close() hold it
+  // exclusively, so the writer is never replaced under a waiting caller.
+  std::shared_mutex lifecycle;
+  std::atomic<std::uint64_t> rejected{0}, failures{0};
 
-  std::string where() const { return "postgres " + redact(options.dsn); }
+  std::string where() const { return "postgres " + pg::pg_redact(options.dsn); }
 
   store_error error(errc code, std::string_view what, std::string_view detail) {
     ++failures;
     return {code, where() + ": " + std::string(what) + ": " + std::string(detail)};
   }
-
-  store_error from_sql_error(const pqxx::sql_error& e, std::string_view what) {
-    const std::string state = e.sqlstate();
-    errc code = errc::backend_error;
-    if (state == "25006")
-      code = errc::read_only;  // read_only_sql_transaction
-    else if (state.starts_with("08"))
-      code = errc::unavailable;  // connection exception
-    else if (state.starts_with("57P"))
-      code = errc::unavailable;  // server shutting down
-    return error(code, what, e.what());
+  store_error from_exception(const std::exception& e, std::string_view what) {
+    const auto f = pg::pg_classify(e);
+    if (f == pg::pg_failure::closed) {
+      ++rejected;
+      return {errc::not_connected, where() + ": connect() not called"};
+    }
+    return error(code_of(f), what, e.what());
   }
 
-  // A fresh connection: UTC session (TIMESTAMPTZ prints as +00), the optional schema, the
-  // table on the first one, then the prepared statements.
-  std::unique_ptr<pqxx::connection> make_connection() {
-    auto c = std::make_unique<pqxx::connection>(options.dsn);
-    {
-      pqxx::nontransaction tx(*c);
-      tx.exec("SET TIME ZONE 'UTC'; SET DateStyle TO ISO");
-      if (!options.schema.empty()) tx.exec("SET search_path TO " + tx.quote_name(options.schema));
-    }
-    bool need_schema;
-    {
-      std::lock_guard lock(mutex);
-      need_schema = !schema_ready;
-    }
-    if (need_schema) {
-      // Several processes may start at once; CREATE ... IF NOT EXISTS alone races on the
-      // catalog, so serialise the bootstrap with a transaction-scoped advisory lock.
-      pqxx::work tx(*c);
-      tx.exec("SELECT pg_advisory_xact_lock(hashtext('cosmonapse_neurons'))");
-      if (!options.schema.empty())
-        tx.exec("CREATE SCHEMA IF NOT EXISTS " + tx.quote_name(options.schema));
-      tx.exec(schema_sql);
-      tx.exec(capability_index_sql);
-      tx.commit();
-      std::lock_guard lock(mutex);
-      schema_ready = true;
-    }
-    c->prepare("upsert",
-               "INSERT INTO cosmonapse_neurons (neuron_id, capabilities, version, status, "
-               "last_heartbeat, registered_at) VALUES ($1, $2::jsonb, $3, $4, $5::timestamptz, "
-               "$6::timestamptz) ON CONFLICT (neuron_id) DO UPDATE SET "
-               "capabilities = EXCLUDED.capabilities, version = EXCLUDED.version, "
-               "status = EXCLUDED.status, last_heartbeat = EXCLUDED.last_heartbeat");
-    c->prepare("touch",
-               "INSERT INTO cosmonapse_neurons (neuron_id, last_heartbeat, status) "
-               "VALUES ($1, $2::timestamptz, coalesce($3::text, 'registered')) "
-               "ON CONFLICT (neuron_id) DO UPDATE SET last_heartbeat = EXCLUDED.last_heartbeat, "
-               "status = coalesce($3::text, cosmonapse_neurons.status)");
-    c->prepare("mark",
-               "UPDATE cosmonapse_neurons SET status = 'deregistered' WHERE neuron_id = $1");
-    c->prepare("get", std::string(select_sql) + " WHERE neuron_id = $1");
-    // Two statements, so the filtered one has a plan that uses the GIN index.
-    c->prepare("list",
-               std::string(select_sql) + " WHERE ($1::boolean OR status <> 'deregistered')");
-    c->prepare("list_capability", std::string(select_sql) +
-                                      " WHERE ($1::boolean OR status <> 'deregistered') AND "
-                                      "capabilities @> to_jsonb($2::text)");
-    // Prepare now rather than on first use, so a connection the server closed meanwhile
-    // fails in exec_prepared (libpqxx 6.4 leaks one PGresult there, ~2 KiB per broken
-    // connection; tests/postgres_store_test.cc suppresses exactly that frame for LSan).
-    for (const char* name : {"upsert", "touch", "mark", "get", "list", "list_capability"})
-      c->prepare_now(name);
-    return c;
-  }
-
-  // Takes an idle connection, or opens one while under max_connections, or waits.
-  store_result<std::unique_ptr<pqxx::connection>> acquire() {
-    {
-      std::unique_lock lock(mutex);
-      freed.wait(lock,
-                 [&] { return !connected || !idle.empty() || open < options.max_connections; });
-      if (!connected) {
-        ++rejected;
-        return store_error{errc::not_connected, where() + ": connect() not called"};
-      }
-      if (!idle.empty()) {
-        auto c = std::move(idle.back());
-        idle.pop_back();
-        return c;
-      }
-      ++open;
-    }
-    try {
-      return make_connection();
-    } catch (const pqxx::sql_error& e) {
-      forget_one();
-      return from_sql_error(e, "preparing a connection");
-    } catch (const std::exception& e) {
-      forget_one();
-      return error(errc::unavailable, "cannot connect", e.what());
-    }
-  }
-
-  void forget_one() {
-    std::lock_guard lock(mutex);
-    --open;
-    freed.notify_one();
-  }
-
-  void release(std::unique_ptr<pqxx::connection> c) {
-    std::lock_guard lock(mutex);
-    if (connected && c->is_open()) {
-      idle.push_back(std::move(c));
-    } else {
-      --open;
-    }
-    freed.notify_one();
-  }
-
-  // Runs fn(connection) -> T; a broken connection is dropped and the call retried once on
-  // a new one (statements here are single idempotent writes or reads, so a retry is safe).
+  // Runs fn(connection) -> T on a pooled connection (reads).
   template <class T, class Fn>
-  store_result<T> run(std::string_view what, Fn&& fn) {
-    for (int attempt = 0;; ++attempt) {
-      auto c = acquire();
-      if (!c) return c.error();
-      try {
-        T out = fn(**c);
-        release(std::move(*c));
-        return out;
-      } catch (const pqxx::broken_connection& e) {
-        c->reset();
-        forget_one();
-        if (attempt == 0) {
-          ++reconnects;
-          continue;
-        }
-        return error(errc::unavailable, what, e.what());
-      } catch (const pqxx::sql_error& e) {
-        release(std::move(*c));
-        return from_sql_error(e, what);
-      } catch (const std::exception& e) {
-        c->reset();
-        forget_one();
-        return error(errc::backend_error, what, e.what());
-      }
+  store_result<T> read(std::string_view what, Fn&& fn) {
+    try {
+      return reads.run(std::forward<Fn>(fn));
+    } catch (const std::exception& e) {
+      return from_exception(e, what);
     }
+  }
+
+  // Queues op (runs on the writer thread during its batch; writer_conn->work() is the
+  // batch's transaction) and waits for the commit.
+  store_result<void> write(std::string_view what, std::function<void()> op) {
+    std::shared_lock lock(lifecycle);
+    if (!writer) {
+      ++rejected;
+      return store_error{errc::not_connected, where() + ": connect() not called"};
+    }
+    auto p = std::make_shared<pending_write>();
+    auto settled = p->settled.get_future();
+    writer->submit(
+        [this, p, op = std::move(op)] {
+          try {
+            p->failure.reset();
+            op();
+            return true;
+          } catch (const std::exception& e) {
+            p->failure = pg::pg_classify(e);
+            p->error = e.what();
+            return false;
+          }
+        },
+        [this, p](bool ok) {
+          if (!ok && !p->failure) {  // begin or commit failed: the connection says why
+            p->failure = writer_conn->last_failure();
+            p->error = writer_conn->last_error();
+          }
+          if (ok) p->failure.reset();
+          p->settled.set_value();
+        });
+    settled.wait();
+    if (p->failure) return error(code_of(*p->failure), what, p->error);
+    return {};
   }
 
   store_result<neuron_record> read_row(const pqxx::row& row) {
@@ -260,83 +266,97 @@ postgres_store::postgres_store(std::string dsn)
 postgres_store::~postgres_store() { close(); }
 
 store_result<void> postgres_store::connect() {
-  {
-    std::lock_guard lock(impl_->mutex);
-    if (impl_->connected) return {};
-    impl_->connected = true;
+  auto& m = *impl_;
+  std::unique_lock lock(m.lifecycle);
+  if (m.writer) return {};
+  try {
+    {
+      auto c = pg::pg_open(m.pg);
+      auto r = pg::pg_migrate(*c, m.pg, "registry", migrations);
+      if (r.too_new) return m.error(errc::schema_too_new, "schema", r.error);
+      if (!r.ok) return m.error(code_of(r.failure), "schema", r.error);
+    }
+    m.reads.open();
+    pg::pg_writer_connection::hooks h;
+    h.setup = prepare_writes;
+    h.before_commit = [&m](pqxx::transaction_base& w) { m.touches.write(w); };
+    h.on_rollback = [&m] { m.touches.clear(); };
+    m.writer_conn =
+        std::make_unique<pg::pg_writer_connection>(m.pg, "registry " + m.where(), std::move(h));
+    m.writer_conn->connect();
+    m.writer = std::make_unique<pg::group_writer>(*m.writer_conn, "registry " + m.where());
+    return {};
+  } catch (const std::exception& e) {
+    m.reads.close();
+    m.writer_conn.reset();
+    return m.error(
+        pg::pg_classify(e) == pg::pg_failure::backend ? errc::backend_error : errc::unavailable,
+        "cannot connect", e.what());
   }
-  // Open the first connection now so an unreachable server is reported by connect().
-  auto c = impl_->acquire();
-  if (!c) {
-    std::lock_guard lock(impl_->mutex);
-    impl_->connected = false;
-    return c.error();
-  }
-  impl_->release(std::move(*c));
-  return {};
 }
 
 void postgres_store::close() noexcept {
-  std::lock_guard lock(impl_->mutex);
-  impl_->connected = false;
-  impl_->open -= impl_->idle.size();
-  impl_->idle.clear();  // connections in use close when they come back
-  impl_->freed.notify_all();
+  auto& m = *impl_;
+  std::unique_lock lock(m.lifecycle);
+  m.writer.reset();  // applies what was queued, then joins
+  m.writer_conn.reset();
+  m.reads.close();
 }
 
 store_stats postgres_store::stats() const noexcept {
   store_stats s;
-  s.reconnects = impl_->reconnects.load();
-  s.rejected = impl_->rejected.load();
-  s.failures = impl_->failures.load();
+  auto& m = *impl_;
+  s.reconnects = m.reads.reconnects();
+  {
+    std::shared_lock lock(m.lifecycle);
+    if (m.writer_conn) s.reconnects += m.writer_conn->reconnects();
+  }
+  s.rejected = m.rejected.load();
+  s.failures = m.failures.load();
   return s;
 }
 
 void postgres_store::count_rejected() noexcept { ++impl_->rejected; }
 
 store_result<void> postgres_store::do_upsert(const neuron_record& record) {
+  auto& m = *impl_;
   const std::string caps = detail::encode_capabilities(record.capabilities);
   const std::optional<std::string> hb =
       record.last_heartbeat ? std::optional(format_iso8601(*record.last_heartbeat)) : std::nullopt;
   const std::string reg = format_iso8601(record.registered_at);
-  auto r = impl_->run<bool>("upsert", [&](pqxx::connection& c) {
-    pqxx::nontransaction tx(c);
-    tx.exec_prepared("upsert", record.neuron_id, caps, or_null(record.version), record.status,
-                     or_null(hb), reg);
-    return true;
+  // The operation runs on the writer thread while this call waits: it may refer to locals.
+  return m.write("upsert", [&] {
+    auto& w = m.writer_conn->work();
+    m.touches.write(w);  // heartbeats queued before this write land before it
+    w.exec_prepared("upsert", record.neuron_id, caps, or_null(record.version), record.status,
+                    or_null(hb), reg);
   });
-  if (!r) return r.error();
-  return {};
 }
 
 store_result<void> postgres_store::do_mark_deregistered(std::string_view neuron_id) {
+  auto& m = *impl_;
   const std::string id(neuron_id);
-  auto r = impl_->run<bool>("mark_deregistered", [&](pqxx::connection& c) {
-    pqxx::nontransaction tx(c);
-    tx.exec_prepared("mark", id);
-    return true;
+  return m.write("mark_deregistered", [&] {
+    auto& w = m.writer_conn->work();
+    m.touches.write(w);
+    w.exec_prepared("mark", id);
   });
-  if (!r) return r.error();
-  return {};
 }
 
 store_result<void> postgres_store::do_touch_heartbeat(std::string_view neuron_id, time_point ts,
                                                       std::optional<std::string_view> status) {
+  auto& m = *impl_;
   const std::string id(neuron_id);
   const std::string ts_text = format_iso8601(ts);
-  const std::optional<std::string> st = status ? std::optional<std::string>(*status) : std::nullopt;
-  auto r = impl_->run<bool>("touch_heartbeat", [&](pqxx::connection& c) {
-    pqxx::nontransaction tx(c);
-    tx.exec_prepared("touch", id, ts_text, or_null(st));
-    return true;
-  });
-  if (!r) return r.error();
-  return {};
+  std::optional<std::string> st;
+  if (status) st.emplace(*status);
+  // Staged: written with the batch's other heartbeats before its commit.
+  return m.write("touch_heartbeat", [&] { m.touches.add(id, ts_text, st); });
 }
 
 store_result<std::optional<neuron_record>> postgres_store::do_get(std::string_view neuron_id) {
   const std::string id(neuron_id);
-  auto rows = impl_->run<pqxx::result>("get", [&](pqxx::connection& c) {
+  auto rows = impl_->read<pqxx::result>("get", [&](pqxx::connection& c) {
     pqxx::nontransaction tx(c);
     return tx.exec_prepared("get", id);
   });
@@ -348,7 +368,7 @@ store_result<std::optional<neuron_record>> postgres_store::do_get(std::string_vi
 }
 
 store_result<std::vector<neuron_record>> postgres_store::do_list(const list_options& options) {
-  auto rows = impl_->run<pqxx::result>("list", [&](pqxx::connection& c) {
+  auto rows = impl_->read<pqxx::result>("list", [&](pqxx::connection& c) {
     pqxx::nontransaction tx(c);
     if (options.capability)
       return tx.exec_prepared("list_capability", options.include_deregistered, *options.capability);

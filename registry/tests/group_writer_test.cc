@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -36,6 +37,13 @@ class fake_db final : public transactional {
     std::lock_guard lock(mu);
     events.push_back("rollback");
   }
+  bool take_lost_connection() noexcept override {
+    std::lock_guard lock(mu);
+    if (lost_connections == 0) return false;
+    --lost_connections;
+    events.push_back("reconnect");
+    return true;
+  }
   void release() {
     {
       std::lock_guard lock(mu);
@@ -49,6 +57,7 @@ class fake_db final : public transactional {
   std::vector<std::string> events;
   bool hold = false;
   int fail_commits = 0;
+  int lost_connections = 0;  // failures that take_lost_connection() reports as a lost session
   int commits = 0;
 };
 
@@ -120,6 +129,38 @@ TEST(group_writer, a_failed_commit_is_reported_to_every_caller_of_that_transacti
   for (int i = 0; i < 5; ++i) w.submit([] { return true; }, [&](bool ok) { failed += !ok; });
   EXPECT_FALSE(w.flush());
   EXPECT_EQ(failed.load(), 5);
+}
+
+TEST(group_writer, a_batch_that_lost_its_connection_is_applied_once_more_and_commits) {
+  fake_db db;
+  db.hold = true;
+  db.fail_commits = 1;
+  db.lost_connections = 1;
+  std::atomic<int> committed{0}, applied{0};
+  {
+    group_writer w(db, "test");
+    for (int i = 0; i < 3; ++i) {
+      w.submit([&] { return ++applied > 0; }, [&](bool ok) { committed += ok; });
+    }
+    db.release();
+    EXPECT_TRUE(w.flush());
+    EXPECT_EQ(w.stats().reconnected, 1u);
+    EXPECT_EQ(w.stats().isolated, 0u);  // replayed as one batch, not one by one
+  }
+  EXPECT_EQ(committed.load(), 3);
+  std::lock_guard lock(db.mu);
+  EXPECT_NE(std::find(db.events.begin(), db.events.end(), "reconnect"), db.events.end());
+}
+
+TEST(group_writer, a_connection_lost_twice_fails_the_batch_without_looping) {
+  fake_db db;
+  db.fail_commits = 100;
+  db.lost_connections = 100;
+  group_writer w(db, "test");
+  std::atomic<int> failed{0};
+  w.submit([] { return true; }, [&](bool ok) { failed += !ok; });
+  EXPECT_FALSE(w.flush());
+  EXPECT_EQ(failed.load(), 1);
 }
 
 TEST(group_writer, destruction_applies_everything_submitted_first) {

@@ -3,14 +3,13 @@
 #include "engram_json.h"
 #include "engram_ops.h"
 #include "engram_recall.h"
+#include "neuromesh/registry/storage/postgres.h"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
-#include <pqxx/pqxx>
 
+#include <array>
 #include <atomic>
-#include <condition_variable>
-#include <mutex>
 
 namespace neuromesh::runtime {
 
@@ -24,6 +23,7 @@ engram_identity default_postgres_identity() {
 namespace {
 
 using detail::stored_row;
+namespace pg = registry::storage;
 
 // The Python SDK's DDL, verbatim (reference §6.4).
 constexpr const char* reference_schema = R"(
@@ -70,6 +70,11 @@ CREATE INDEX IF NOT EXISTS neuromesh_engram_journal_trace_idx
     ON neuromesh_engram_journal (engram_id, trace_id, seq);
 )";
 
+// Version 1 (component "engram" in neuromesh_schema): both, IF NOT EXISTS throughout, so a
+// database the Python SDK or a build before the storage core created takes it unchanged.
+const std::string schema_v1 = std::string(reference_schema) + journal_schema;
+const std::array<pg::pg_migration, 1> migrations{{{1, schema_v1.c_str()}}};
+
 // content::text with ASCII letters lower-cased and nothing else touched: text recall folds
 // ASCII case only, the same on every backend (SQLite stores non-ASCII as \u escapes).
 constexpr const char* folded_content =
@@ -79,35 +84,7 @@ constexpr const char* select_row =
     "SELECT id, engram_kind, merge_key, content::text, to_json(tags)::text, meta::text, "
     "version, created_at, updated_at, deleted_at FROM cosmonapse_engram_entries";
 
-std::string redact(const std::string& dsn) {
-  std::string out = dsn;
-  if (const auto scheme = out.find("://"); scheme != std::string::npos) {
-    const auto at = out.find('@', scheme + 3);
-    const auto colon = out.find(':', scheme + 3);
-    if (at != std::string::npos && colon != std::string::npos && colon < at)
-      out.replace(colon + 1, at - colon - 1, "***");
-  }
-  if (const auto pw = out.find("password="); pw != std::string::npos) {
-    const auto end = out.find(' ', pw);
-    out.replace(pw + 9, (end == std::string::npos ? out.size() : end) - pw - 9, "***");
-  }
-  return out;
-}
-
-// A PostgreSQL array literal of text: {"a","b\"c"}.
-std::string text_array(const std::vector<std::string>& items) {
-  std::string out = "{";
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    if (i > 0) out += ',';
-    out += '"';
-    for (char c : items[i]) {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
-    }
-    out += '"';
-  }
-  return out + "}";
-}
+std::string text_array(const std::vector<std::string>& items) { return pg::pg_text_array(items); }
 
 // %needle% for LIKE, with the pattern characters escaped.
 std::string like_pattern(std::string_view needle) {
@@ -124,125 +101,47 @@ const char* or_null(const std::optional<std::string>& s) { return s ? s->c_str()
 }  // namespace
 
 struct postgres_engram::impl {
-  explicit impl(postgres_engram_options o) : options(std::move(o)) {
-    if (options.max_connections == 0) options.max_connections = 1;
-  }
+  explicit impl(postgres_engram_options o)
+      : options(std::move(o)), pg{options.dsn, options.schema}, pool(pg, options.max_connections) {}
 
   postgres_engram_options options;
-  std::mutex mutex;
-  std::condition_variable freed;
-  std::vector<std::unique_ptr<pqxx::connection>> idle;
-  std::size_t open = 0;
-  bool connected = false;
-  bool schema_ready = false;
+  pg::pg_options pg;
+  pg::pg_pool pool;
   std::atomic<bool> text_index{false};
   std::atomic<std::uint64_t> recalls{0}, imprints{0}, replays{0}, receipt_errors{0}, rejected{0},
-      failures{0}, reconnects{0}, compensated{0};
+      failures{0}, compensated{0};
 
-  std::string where() const { return "postgres " + redact(options.dsn); }
+  std::string where() const { return "postgres " + pg::pg_redact(options.dsn); }
 
   engram_error error(engram_errc code, std::string_view what, std::string_view detail) {
     ++failures;
     return {code, where() + ": " + std::string(what) + ": " + std::string(detail)};
   }
-  engram_error from_sql_error(const pqxx::sql_error& e, std::string_view what) {
-    const std::string state = e.sqlstate();
-    auto code = engram_errc::backend_error;
-    if (state == "25006")
-      code = engram_errc::read_only;
-    else if (state.starts_with("08") || state.starts_with("57P"))
-      code = engram_errc::unavailable;
-    return error(code, what, e.what());
-  }
-
-  void bootstrap(pqxx::connection& c);
-  std::unique_ptr<pqxx::connection> make_connection() {
-    auto c = std::make_unique<pqxx::connection>(options.dsn);
-    {
-      pqxx::nontransaction tx(*c);
-      tx.exec("SET TIME ZONE 'UTC'; SET DateStyle TO ISO");
-      if (!options.schema.empty()) tx.exec("SET search_path TO " + tx.quote_name(options.schema));
-    }
-    bool need_schema;
-    {
-      std::lock_guard lock(mutex);
-      need_schema = !schema_ready;
-    }
-    if (need_schema) {
-      bootstrap(*c);
-      std::lock_guard lock(mutex);
-      schema_ready = true;
-    }
-    return c;
-  }
-
-  engram_result<std::unique_ptr<pqxx::connection>> acquire() {
-    {
-      std::unique_lock lock(mutex);
-      freed.wait(lock,
-                 [&] { return !connected || !idle.empty() || open < options.max_connections; });
-      if (!connected) {
+  engram_error from_exception(const std::exception& e, std::string_view what) {
+    switch (pg::pg_classify(e)) {
+      case pg::pg_failure::closed:
         ++rejected;
-        return engram_error{engram_errc::not_connected, where() + ": connect() not called"};
-      }
-      if (!idle.empty()) {
-        auto c = std::move(idle.back());
-        idle.pop_back();
-        return c;
-      }
-      ++open;
+        return {engram_errc::not_connected, where() + ": connect() not called"};
+      case pg::pg_failure::read_only:
+        return error(engram_errc::read_only, what, e.what());
+      case pg::pg_failure::unavailable:
+        return error(engram_errc::unavailable, what, e.what());
+      case pg::pg_failure::backend:
+        break;
     }
-    try {
-      return make_connection();
-    } catch (const pqxx::sql_error& e) {
-      forget_one();
-      return from_sql_error(e, "preparing a connection");
-    } catch (const std::exception& e) {
-      forget_one();
-      return error(engram_errc::unavailable, "cannot connect", e.what());
-    }
-  }
-  void forget_one() {
-    std::lock_guard lock(mutex);
-    --open;
-    freed.notify_one();
-  }
-  void release(std::unique_ptr<pqxx::connection> c) {
-    std::lock_guard lock(mutex);
-    if (connected && c->is_open())
-      idle.push_back(std::move(c));
-    else
-      --open;
-    freed.notify_one();
+    return error(engram_errc::backend_error, what, e.what());
   }
 
-  // Runs fn(connection) -> engram_result<T>; a broken connection is replaced and the call
-  // retried once.
+  engram_result<void> bootstrap();
+
+  // Runs fn(connection) -> engram_result<T> on a pooled connection under the storage core's
+  // retry policy (a broken connection is replaced and the call run once more).
   template <class T, class Fn>
   engram_result<T> run(std::string_view what, Fn&& fn) {
-    for (int attempt = 0;; ++attempt) {
-      auto c = acquire();
-      if (!c) return c.error();
-      try {
-        engram_result<T> out = fn(**c);
-        release(std::move(*c));
-        return out;
-      } catch (const pqxx::broken_connection& e) {
-        c->reset();
-        forget_one();
-        if (attempt == 0) {
-          ++reconnects;
-          continue;
-        }
-        return error(engram_errc::unavailable, what, e.what());
-      } catch (const pqxx::sql_error& e) {
-        release(std::move(*c));
-        return from_sql_error(e, what);
-      } catch (const std::exception& e) {
-        c->reset();
-        forget_one();
-        return error(engram_errc::backend_error, what, e.what());
-      }
+    try {
+      return pool.run([&](pqxx::connection& c) -> engram_result<T> { return fn(c); });
+    } catch (const std::exception& e) {
+      return from_exception(e, what);
     }
   }
 
@@ -283,21 +182,25 @@ struct postgres_engram::impl {
   }
 };
 
-// Several processes may start at once; CREATE ... IF NOT EXISTS alone races on the catalog,
-// so the bootstrap runs under a transaction-scoped advisory lock.
-void postgres_engram::impl::bootstrap(pqxx::connection& c) {
-  {
-    pqxx::work tx(c);
-    tx.exec("SELECT pg_advisory_xact_lock(hashtext('cosmonapse_engram_entries'))");
-    if (!options.schema.empty())
-      tx.exec("CREATE SCHEMA IF NOT EXISTS " + tx.quote_name(options.schema));
-    tx.exec(reference_schema);
-    tx.exec(journal_schema);
-    tx.commit();
-  }
-  // The text index is optional: without the right to create pg_trgm, recall scans.
+// The schema through the storage core's pg_migrate (under its advisory lock, so several
+// processes may start at once). The text index is optional and outside the versioned
+// schema: without the right to create pg_trgm, recall scans.
+engram_result<void> postgres_engram::impl::bootstrap() {
+  std::unique_ptr<pqxx::connection> c;
   try {
-    pqxx::work tx(c);
+    c = pg::pg_open(pg);
+  } catch (const std::exception& e) {
+    return error(engram_errc::unavailable, "cannot connect", e.what());
+  }
+  auto m = pg::pg_migrate(*c, pg, "engram", migrations);
+  if (m.too_new) return error(engram_errc::schema_too_new, "schema", m.error);
+  if (!m.ok) {
+    return error(m.failure == pg::pg_failure::unavailable ? engram_errc::unavailable
+                                                          : engram_errc::backend_error,
+                 "schema", m.error);
+  }
+  try {
+    pqxx::work tx(*c);
     tx.exec("SELECT pg_advisory_xact_lock(hashtext('cosmonapse_engram_entries'))");
     auto ext = tx.exec(
         "SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace "
@@ -317,6 +220,7 @@ void postgres_engram::impl::bootstrap(pqxx::connection& c) {
   } catch (const pqxx::sql_error&) {
     text_index = false;
   }
+  return {};
 }
 
 // One imprint or compensation: the primitives of engram_tx on a pqxx::work.
@@ -445,28 +349,17 @@ postgres_engram::postgres_engram(postgres_engram_options options)
 postgres_engram::~postgres_engram() { close(); }
 
 engram_result<void> postgres_engram::connect() {
-  {
-    std::lock_guard lock(impl_->mutex);
-    if (impl_->connected) return {};
-    impl_->connected = true;
+  if (impl_->pool.is_open()) return {};
+  if (auto b = impl_->bootstrap(); !b) return b;
+  try {
+    impl_->pool.open();
+  } catch (const std::exception& e) {
+    return impl_->error(engram_errc::unavailable, "cannot connect", e.what());
   }
-  auto c = impl_->acquire();
-  if (!c) {
-    std::lock_guard lock(impl_->mutex);
-    impl_->connected = false;
-    return c.error();
-  }
-  impl_->release(std::move(*c));
   return {};
 }
 
-void postgres_engram::close() noexcept {
-  std::lock_guard lock(impl_->mutex);
-  impl_->connected = false;
-  impl_->open -= impl_->idle.size();
-  impl_->idle.clear();
-  impl_->freed.notify_all();
-}
+void postgres_engram::close() noexcept { impl_->pool.close(); }
 
 bool postgres_engram::has_text_index() const noexcept { return impl_->text_index.load(); }
 
@@ -478,7 +371,7 @@ engram_stats postgres_engram::stats() const noexcept {
   s.receipt_errors = impl_->receipt_errors.load();
   s.rejected = impl_->rejected.load();
   s.failures = impl_->failures.load();
-  s.reconnects = impl_->reconnects.load();
+  s.reconnects = impl_->pool.reconnects();
   s.compensated = impl_->compensated.load();
   return s;
 }

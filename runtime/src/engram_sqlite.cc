@@ -3,18 +3,16 @@
 #include "engram_json.h"
 #include "engram_ops.h"
 #include "engram_recall.h"
-#include "engram_sqlite_statement.h"
+#include "neuromesh/registry/storage/sqlite.h"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
-#include <sqlite3.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <map>
 #include <mutex>
-#include <random>
-#include <thread>
 
 namespace neuromesh::runtime {
 
@@ -24,9 +22,10 @@ engram_identity default_sqlite_identity() {
 
 namespace {
 
-using detail::sqlite_statement;
-using detail::statement_reset;
 using detail::stored_row;
+using registry::storage::sqlite_connection;
+using registry::storage::sqlite_statement;
+using statement_reset = registry::storage::sqlite_reset_guard;
 
 // The Python SDK's DDL, verbatim (reference §6.4).
 constexpr const char* reference_schema = R"(
@@ -59,7 +58,9 @@ CREATE TABLE IF NOT EXISTS engram_imprint_seen (
 )";
 
 // neuromesh's additions (schema version 1). The text index follows engram_entries through
-// triggers, so rows written by a Python process are indexed as well.
+// triggers, so rows written by a Python process are indexed as well. The version lives in
+// the storage core's neuromesh_schema (component "engram"); neuromesh_engram_schema, where
+// builds before the core kept it, is still stamped for them.
 constexpr const char* neuromesh_schema = R"(
 CREATE TABLE IF NOT EXISTS neuromesh_engram_schema (version INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS neuromesh_engram_journal (
@@ -87,16 +88,28 @@ CREATE TRIGGER IF NOT EXISTS neuromesh_engram_fts_update AFTER UPDATE OF content
     VALUES ('delete', old.rowid, old.content);
   INSERT INTO neuromesh_engram_fts(rowid, content) VALUES (new.rowid, new.content);
 END;
+INSERT INTO neuromesh_engram_fts(neuromesh_engram_fts) VALUES ('rebuild');
+DELETE FROM neuromesh_engram_schema;
+INSERT INTO neuromesh_engram_schema (version) VALUES (1);
 )";
+
+// Version 1: the reference tables where missing (a Python-created file already has them),
+// then neuromesh's tables, triggers and text index, filled from the rows already there.
+const std::string schema_v1 = std::string(reference_schema) + neuromesh_schema;
+const std::array<registry::storage::sqlite_migration, 1> migrations{{{1, schema_v1.c_str()}}};
+static_assert(sqlite_engram::schema_version == 1, "a new schema version needs its migration step");
+
+// A file written before the storage core: its version is in neuromesh_engram_schema (0 when
+// that table is missing: a new file, or one the Python SDK created).
+int legacy_version(sqlite_connection& db) {
+  sqlite_statement s;
+  if (db.prepare(s, "SELECT version FROM neuromesh_engram_schema") != SQLITE_OK) return 0;
+  return db.step(s) == SQLITE_ROW ? s.column_int(0) : 0;
+}
 
 constexpr const char* row_columns =
     "e.id, e.engram_kind, e.merge_key, e.content, e.tags, e.meta, e.version, e.created_at, "
     "e.updated_at, e.deleted_at";
-
-bool is_busy(int rc) {
-  const int primary = rc & 0xff;
-  return primary == SQLITE_BUSY || primary == SQLITE_LOCKED;
-}
 
 engram_errc classify(int rc) {
   switch (rc & 0xff) {
@@ -134,19 +147,19 @@ struct sqlite_engram::impl : detail::engram_tx {
 
   sqlite_engram_options options;
   std::mutex mutex;
-  sqlite3* db = nullptr;
+  sqlite_connection db;
   sqlite_statement seen_get, seen_put, find_row, newest, insert_row, update_row, erase_row,
       journal_put, journal_get, journal_drop;
   std::map<std::string, std::unique_ptr<sqlite_statement>, std::less<>> recall_cache;
   std::atomic<std::uint64_t> recalls{0}, imprints{0}, replays{0}, receipt_errors{0}, rejected{0},
-      failures{0}, busy_retries{0}, compensated{0};
+      failures{0}, busy_retries{0}, compensated{0};  // busy_retries: of closed connections
 
   std::string where() const { return "sqlite:" + options.path; }
 
   engram_error fail(int rc, std::string_view what) {
     ++failures;
     std::string msg = where() + ": " + std::string(what) + ": ";
-    msg += db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+    msg += db.error(rc);
     const auto code = classify(rc);
     if (code == engram_errc::read_only) msg += " (the file or its folder is not writable)";
     if (code == engram_errc::corrupt) msg += " (not a SQLite database, or damaged)";
@@ -159,31 +172,10 @@ struct sqlite_engram::impl : detail::engram_tx {
     return {engram_errc::not_connected, where() + ": connect() not called"};
   }
 
-  // Runs fn() until it is not BUSY/LOCKED or the lock budget is spent (the busy timeout
-  // already waits inside SQLite; this covers the BUSY returns that skip the busy handler).
-  template <class Fn>
-  int with_retry(Fn&& fn) {
-    const auto deadline = std::chrono::steady_clock::now() + options.lock_budget;
-    auto pause = std::chrono::microseconds(200);
-    thread_local std::minstd_rand jitter{std::random_device{}()};
-    for (;;) {
-      const int rc = fn();
-      if (!is_busy(rc) || std::chrono::steady_clock::now() >= deadline) return rc;
-      ++busy_retries;
-      std::this_thread::sleep_for(pause + std::chrono::microseconds(jitter() % 500));
-      pause = std::min(pause * 2, std::chrono::microseconds(20'000));
-    }
-  }
-  int exec(const char* sql) {
-    return with_retry([&] { return sqlite3_exec(db, sql, nullptr, nullptr, nullptr); });
-  }
-  int step(sqlite_statement& s) {
-    return with_retry([&] {
-      const int rc = s.step();
-      if (is_busy(rc)) s.rewind();
-      return rc;
-    });
-  }
+  // The storage core's busy policy: SQLite's busy timeout inside a call, then retries with
+  // backoff until the lock budget is spent.
+  int exec(const char* sql) { return db.exec(sql); }
+  int step(sqlite_statement& s) { return db.step(s); }
   engram_result<void> done(sqlite_statement& s, std::string_view what) {
     statement_reset guard(s);
     if (int rc = step(s); rc != SQLITE_DONE) return fail(rc, what);
@@ -207,15 +199,16 @@ struct sqlite_engram::impl : detail::engram_tx {
     s.bind_text(1, e.id);
     s.bind_text(2, row.engram_kind);
     e.merge_key ? s.bind_text(3, *e.merge_key) : s.bind_null(3);
-    s.bind_text(4, detail::python_dumps(e.content));
+    s.bind_text_copy(4, detail::python_dumps(e.content));
     boost::json::array tags;
     for (const auto& t : e.tags) tags.emplace_back(t);
-    s.bind_text(5, detail::python_dumps(tags));
-    s.bind_text(6, detail::python_dumps(e.meta));
+    s.bind_text_copy(5, detail::python_dumps(tags));
+    s.bind_text_copy(6, detail::python_dumps(e.meta));
     s.bind_int64(7, e.version);
-    s.bind_text(8, registry::format_iso8601(e.created_at));
-    s.bind_text(9, registry::format_iso8601(e.updated_at));
-    row.deleted_at ? s.bind_text(10, registry::format_iso8601(*row.deleted_at)) : s.bind_null(10);
+    s.bind_text_copy(8, registry::format_iso8601(e.created_at));
+    s.bind_text_copy(9, registry::format_iso8601(e.updated_at));
+    row.deleted_at ? s.bind_text_copy(10, registry::format_iso8601(*row.deleted_at))
+                   : s.bind_null(10);
   }
 
   // engram_tx
@@ -230,7 +223,7 @@ struct sqlite_engram::impl : detail::engram_tx {
   engram_result<void> mark_seen(std::string_view imprint_id, std::string_view entry_id) override {
     seen_put.bind_text(1, imprint_id);
     seen_put.bind_text(2, entry_id);
-    seen_put.bind_text(3, registry::format_iso8601(registry::now_utc()));
+    seen_put.bind_text_copy(3, registry::format_iso8601(registry::now_utc()));
     return done(seen_put, "writing engram_imprint_seen");
   }
   engram_result<std::optional<stored_row>> find(std::string_view id) override {
@@ -259,10 +252,10 @@ struct sqlite_engram::impl : detail::engram_tx {
     journal_put.bind_text(2, trace_id);
     journal_put.bind_text(3, r.entry_id);
     if (r.before)
-      journal_put.bind_text(4, boost::json::serialize(detail::row_to_json(*r.before)));
+      journal_put.bind_text_copy(4, boost::json::serialize(detail::row_to_json(*r.before)));
     else
       journal_put.bind_null(4);
-    journal_put.bind_text(5, registry::format_iso8601(registry::now_utc()));
+    journal_put.bind_text_copy(5, registry::format_iso8601(registry::now_utc()));
     return done(journal_put, "writing the saga journal");
   }
   engram_result<std::vector<detail::journal_record>> take_journal(
@@ -321,28 +314,23 @@ struct sqlite_engram::impl : detail::engram_tx {
                     &journal_put, &journal_get, &journal_drop})
       s->finalize();
     recall_cache.clear();
-    if (db != nullptr) sqlite3_close_v2(db);
-    db = nullptr;
+    busy_retries += db.busy_retries();
+    db.close();
   }
 };
 
 engram_result<void> sqlite_engram::impl::open() {
-  int rc =
-      sqlite3_open_v2(options.path.c_str(), &db,
-                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
-  if (rc != SQLITE_OK) return fail(rc, "cannot open the database");
-  sqlite3_extended_result_codes(db, 1);
-  sqlite3_busy_timeout(db,
-                       static_cast<int>(std::min<std::int64_t>(options.lock_budget.count(), 1000)));
-  if (sqlite3_db_readonly(db, "main") == 1) {
+  registry::storage::sqlite_open_options o;
+  o.path = options.path;
+  o.fsync_every_commit = options.fsync_every_commit;
+  o.busy.lock_budget = options.lock_budget;
+  o.busy.busy_timeout = std::min(options.lock_budget, std::chrono::milliseconds(1'000));
+  int rc = db.open(o);  // WAL and synchronous, or the failing code
+  if ((rc & 0xff) == SQLITE_READONLY) {
     ++failures;
     return engram_error{engram_errc::read_only, where() + ": the file is read-only"};
   }
-  if ((rc = exec("PRAGMA journal_mode=WAL")) != SQLITE_OK)
-    return fail(rc, "switching to WAL journal mode");
-  if ((rc = exec(options.fsync_every_commit ? "PRAGMA synchronous=FULL"
-                                            : "PRAGMA synchronous=NORMAL")) != SQLITE_OK)
-    return fail(rc, "setting synchronous");
+  if (rc != SQLITE_OK) return fail(rc, "cannot open the database");
   exec("PRAGMA cache_size = -32768");
   if (auto m = migrate(); !m) return m;
   const std::string select = std::string("SELECT ") + row_columns + " FROM engram_entries e";
@@ -377,48 +365,22 @@ engram_result<void> sqlite_engram::impl::open() {
        "DELETE FROM neuromesh_engram_journal WHERE engram_id = ?1 AND trace_id = ?2"},
   };
   for (auto& [s, sql] : statements)
-    if ((rc = s->prepare(db, sql)) != SQLITE_OK) return fail(rc, "preparing statements");
+    if ((rc = db.prepare(*s, sql)) != SQLITE_OK) return fail(rc, "preparing statements");
   return {};
 }
 
-// The reference tables are created if missing (a Python-created file already has them); the
-// neuromesh tables, triggers and text index are added once, and the index filled from the
-// rows already there.
+// The storage core's migration (component "engram"); a file written before the core keeps
+// its version in neuromesh_engram_schema, a Python-created file has none (version 0).
 engram_result<void> sqlite_engram::impl::migrate() {
-  int rc = exec("BEGIN IMMEDIATE");
-  if (rc != SQLITE_OK) return fail(rc, "starting the schema migration");
-  auto rollback = [&](int code, std::string_view what) {
-    auto e = fail(code, what);
-    exec("ROLLBACK");
-    return e;
-  };
-  int version = 0;
-  {
-    sqlite_statement s;
-    if (s.prepare(db, "SELECT version FROM neuromesh_engram_schema") == SQLITE_OK &&
-        step(s) == SQLITE_ROW)
-      version = static_cast<int>(s.column_int64(0));
-  }
-  if (version > sqlite_engram::schema_version) {
-    exec("ROLLBACK");
+  auto m = registry::storage::sqlite_migrate(db, "engram", migrations, legacy_version);
+  if (m.too_new) {
     ++failures;
-    return engram_error{engram_errc::schema_too_new,
-                        where() + ": engram schema version " + std::to_string(version) +
-                            " is newer than this build's " +
-                            std::to_string(sqlite_engram::schema_version)};
+    return engram_error{engram_errc::schema_too_new, where() + ": " + m.error};
   }
-  if ((rc = exec(reference_schema)) != SQLITE_OK) return rollback(rc, "creating the engram tables");
-  if (version < 1) {
-    if ((rc = exec(neuromesh_schema)) != SQLITE_OK)
-      return rollback(rc, "creating the text index and the saga journal");
-    if ((rc = exec("INSERT INTO neuromesh_engram_fts(neuromesh_engram_fts) VALUES ('rebuild')")) !=
-        SQLITE_OK)
-      return rollback(rc, "filling the text index");
-    if ((rc = exec("DELETE FROM neuromesh_engram_schema; "
-                   "INSERT INTO neuromesh_engram_schema (version) VALUES (1)")) != SQLITE_OK)
-      return rollback(rc, "stamping the schema version");
+  if (m.rc != SQLITE_OK) {
+    ++failures;
+    return engram_error{classify(m.rc), where() + ": " + m.error};
   }
-  if ((rc = exec("COMMIT")) != SQLITE_OK) return rollback(rc, "committing the schema migration");
   return {};
 }
 
@@ -467,7 +429,7 @@ sqlite_engram::~sqlite_engram() { close(); }
 
 engram_result<void> sqlite_engram::connect() {
   std::lock_guard lock(impl_->mutex);
-  if (impl_->db != nullptr) return {};
+  if (impl_->db.is_open()) return {};
   auto r = impl_->open();
   if (!r) impl_->close();
   return r;
@@ -480,7 +442,7 @@ void sqlite_engram::close() noexcept {
 
 engram_result<void> sqlite_engram::rebuild_index() {
   std::lock_guard lock(impl_->mutex);
-  if (impl_->db == nullptr) return impl_->not_connected();
+  if (!impl_->db.is_open()) return impl_->not_connected();
   if (int rc = impl_->exec("INSERT INTO neuromesh_engram_fts(neuromesh_engram_fts) VALUES "
                            "('rebuild')");
       rc != SQLITE_OK)
@@ -490,7 +452,7 @@ engram_result<void> sqlite_engram::rebuild_index() {
 
 engram_result<std::size_t> sqlite_engram::compensate(std::string_view trace_id) {
   std::lock_guard lock(impl_->mutex);
-  if (impl_->db == nullptr) return impl_->not_connected();
+  if (!impl_->db.is_open()) return impl_->not_connected();
   auto n = impl_->transaction<std::size_t>("compensating a trace",
                                            [&] { return detail::compensate(*impl_, trace_id); });
   if (n) impl_->compensated += *n;
@@ -499,7 +461,7 @@ engram_result<std::size_t> sqlite_engram::compensate(std::string_view trace_id) 
 
 engram_result<void> sqlite_engram::commit(std::string_view trace_id) {
   std::lock_guard lock(impl_->mutex);
-  if (impl_->db == nullptr) return impl_->not_connected();
+  if (!impl_->db.is_open()) return impl_->not_connected();
   impl_->journal_drop.bind_text(1, engram_id());
   impl_->journal_drop.bind_text(2, trace_id);
   return impl_->done(impl_->journal_drop, "clearing the saga journal");
@@ -513,7 +475,7 @@ engram_stats sqlite_engram::stats() const noexcept {
   s.receipt_errors = impl_->receipt_errors.load();
   s.rejected = impl_->rejected.load();
   s.failures = impl_->failures.load();
-  s.busy_retries = impl_->busy_retries.load();
+  s.busy_retries = impl_->busy_retries.load() + impl_->db.busy_retries();
   s.compensated = impl_->compensated.load();
   return s;
 }
@@ -522,7 +484,7 @@ void sqlite_engram::count_rejected() noexcept { ++impl_->rejected; }
 
 engram_result<imprint_receipt> sqlite_engram::do_imprint(const imprint_request& r) {
   std::lock_guard lock(impl_->mutex);
-  if (impl_->db == nullptr) return impl_->not_connected();
+  if (!impl_->db.is_open()) return impl_->not_connected();
   bool replay = false;
   std::optional<imprint_receipt> refused;
   auto out =
@@ -578,12 +540,12 @@ engram_result<recall_hits> sqlite_engram::do_recall(const recall_query& q) {
   std::vector<hit> hits;
   bool truncated = false;
   std::lock_guard lock(impl_->mutex);
-  if (impl_->db == nullptr) return impl_->not_connected();
+  if (!impl_->db.is_open()) return impl_->not_connected();
   ++impl_->recalls;
   auto& slot = impl_->recall_cache[sql];
   if (!slot) {
     slot = std::make_unique<sqlite_statement>();
-    if (int rc = slot->prepare(impl_->db, sql); rc != SQLITE_OK) {
+    if (int rc = impl_->db.prepare(*slot, sql); rc != SQLITE_OK) {
       slot.reset();
       impl_->recall_cache.erase(sql);
       return impl_->fail(rc, "preparing a recall");
@@ -591,14 +553,14 @@ engram_result<recall_hits> sqlite_engram::do_recall(const recall_query& q) {
   }
   auto& s = *slot;
   statement_reset guard(s);
-  if (plan->needle) s.bind_text(1, indexed ? fts_phrase(*plan->needle) : *plan->needle);
+  if (plan->needle) s.bind_text_copy(1, indexed ? fts_phrase(*plan->needle) : *plan->needle);
   if (q.merge_key) s.bind_text(2, *q.merge_key);
-  if (q.since) s.bind_text(3, registry::format_iso8601(*q.since));
-  if (q.until) s.bind_text(4, registry::format_iso8601(*q.until));
+  if (q.since) s.bind_text_copy(3, registry::format_iso8601(*q.since));
+  if (q.until) s.bind_text_copy(4, registry::format_iso8601(*q.until));
   if (!plan->tags.empty()) {
     boost::json::array tags;
     for (const auto& t : plan->tags) tags.emplace_back(t);
-    s.bind_text(5, boost::json::serialize(tags));
+    s.bind_text_copy(5, boost::json::serialize(tags));
     s.bind_int64(6, static_cast<std::int64_t>(plan->tags.size()));
   }
   if (plan->needle && q.min_confidence) {

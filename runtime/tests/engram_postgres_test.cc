@@ -139,5 +139,68 @@ TEST(postgres_engram, an_unreachable_server_is_reported_without_the_password) {
   EXPECT_THAT(c.error().message, ::testing::Not(HasSubstr("secret")));
 }
 
+// A database as the build before the storage core left it: the SDK's tables and the
+// journal, rows in them, no neuromesh_schema row.
+TEST(postgres_engram, a_database_written_before_the_storage_core_opens_unchanged_and_is_stamped) {
+  postgres_env env;
+  auto c = env.raw();
+  {
+    pqxx::work tx(*c);
+    tx.exec(
+        "CREATE TABLE cosmonapse_engram_entries (id TEXT PRIMARY KEY, engram_kind TEXT NOT "
+        "NULL, merge_key TEXT, content JSONB NOT NULL, tags TEXT[] NOT NULL DEFAULT '{}', meta "
+        "JSONB NOT NULL DEFAULT '{}'::jsonb, version INTEGER NOT NULL DEFAULT 1, created_at "
+        "TIMESTAMPTZ NOT NULL DEFAULT now(), updated_at TIMESTAMPTZ NOT NULL DEFAULT now(), "
+        "deleted_at TIMESTAMPTZ);"
+        "CREATE TABLE cosmonapse_engram_imprint_seen (imprint_id TEXT PRIMARY KEY, entry_id "
+        "TEXT NOT NULL, seen_at TIMESTAMPTZ NOT NULL DEFAULT now());"
+        "CREATE TABLE neuromesh_engram_journal (seq BIGSERIAL PRIMARY KEY, engram_id TEXT NOT "
+        "NULL, trace_id TEXT NOT NULL, entry_id TEXT NOT NULL, before TEXT, created_at "
+        "TIMESTAMPTZ NOT NULL DEFAULT now());"
+        "INSERT INTO cosmonapse_engram_entries (id, engram_kind, content, tags) VALUES "
+        "('old', 'relational', '\"kept from before\"'::jsonb, ARRAY['legacy']);"
+        "INSERT INTO cosmonapse_engram_imprint_seen (imprint_id, entry_id) VALUES ('imp', "
+        "'old')");
+    tx.commit();
+  }
+  auto e = env.make_engram({"mem", "context", {}, std::nullopt});
+  ASSERT_TRUE(e->connect());
+  recall_query q;
+  q.tags = {"legacy"};
+  auto hits = e->recall(q);
+  ASSERT_TRUE(hits) << hits.error().message;
+  ASSERT_EQ(hits->hits.size(), 1u);
+  EXPECT_EQ(hits->hits[0].entry.content, boost::json::parse(R"("kept from before")"));
+  imprint_request again;  // the idempotency record written before still answers
+  again.op = imprint_op::add;
+  again.imprint_id = "imp";
+  again.content = boost::json::parse("1");
+  auto replay = e->imprint(again);
+  ASSERT_TRUE(replay);
+  EXPECT_EQ(replay->id, "old");
+  pqxx::nontransaction tx(*c);
+  EXPECT_EQ(
+      tx.exec1("SELECT version FROM neuromesh_schema WHERE component = 'engram'")[0].as<int>(), 1);
+  EXPECT_EQ(tx.exec1("SELECT count(*) FROM cosmonapse_engram_entries")[0].as<int>(), 1);
+}
+
+TEST(postgres_engram, a_newer_schema_version_is_refused_with_schema_too_new) {
+  postgres_env env;
+  {
+    auto e = env.make_engram({"mem", "context", {}, std::nullopt});
+    ASSERT_TRUE(e->connect());
+  }
+  {
+    auto c = env.raw();
+    pqxx::nontransaction tx(*c);
+    tx.exec("UPDATE neuromesh_schema SET version = 4 WHERE component = 'engram'");
+  }
+  auto e = env.make_engram({"mem", "context", {}, std::nullopt});
+  auto c = e->connect();
+  ASSERT_FALSE(c);
+  EXPECT_EQ(c.error().code, engram_errc::schema_too_new);
+  EXPECT_THAT(c.error().message, HasSubstr("engram schema version 4"));
+}
+
 }  // namespace
 }  // namespace neuromesh::runtime::testing

@@ -119,12 +119,57 @@ TEST(sqlite_engram, refuses_a_newer_schema_and_names_the_file) {
     auto e = env.make_engram({"mem", "context", {}, std::nullopt});
     ASSERT_TRUE(e->connect());
   }
-  query(env.path(), "UPDATE neuromesh_engram_schema SET version = 99");
+  EXPECT_EQ(query(env.path(), "SELECT version FROM neuromesh_schema WHERE component = 'engram'"),
+            "1");
+  query(env.path(), "UPDATE neuromesh_schema SET version = 99 WHERE component = 'engram'");
   auto e = env.make_engram({"mem", "context", {}, std::nullopt});
   auto c = e->connect();
   ASSERT_FALSE(c);
   EXPECT_EQ(c.error().code, engram_errc::schema_too_new);
   EXPECT_THAT(c.error().message, HasSubstr(env.path()));
+  EXPECT_THAT(c.error().message, HasSubstr("99"));
+}
+
+// A file written before the storage core kept its version only in neuromesh_engram_schema.
+void make_pre_core_file(const std::string& path) {
+  {
+    sqlite_engram_options o;
+    o.path = path;
+    sqlite_engram e(o);
+    ASSERT_TRUE(e.connect());
+    imprint_request add;
+    add.op = imprint_op::add;
+    add.id = "old";
+    add.content = boost::json::parse(R"("written before the core")");
+    ASSERT_TRUE(e.imprint(add)->ok());
+  }
+  query(path, "DROP TABLE neuromesh_schema");
+}
+
+TEST(sqlite_engram, a_file_from_before_the_storage_core_opens_unchanged_and_is_stamped) {
+  sqlite_env env;
+  make_pre_core_file(env.path());
+  auto e = env.make_engram({"engram-sqlite", "relational", {}, std::nullopt});
+  ASSERT_TRUE(e->connect());
+  recall_query q;
+  q.text = "before the core";
+  auto hits = e->recall(q);
+  ASSERT_TRUE(hits);
+  ASSERT_EQ(hits->hits.size(), 1u);
+  EXPECT_EQ(hits->hits[0].id, "old");
+  EXPECT_EQ(query(env.path(), "SELECT version FROM neuromesh_schema WHERE component = 'engram'"),
+            "1");
+}
+
+TEST(sqlite_engram, a_pre_core_file_with_a_newer_legacy_version_is_refused) {
+  sqlite_env env;
+  make_pre_core_file(env.path());
+  query(env.path(), "UPDATE neuromesh_engram_schema SET version = 7");
+  auto e = env.make_engram({"mem", "context", {}, std::nullopt});
+  auto c = e->connect();
+  ASSERT_FALSE(c);
+  EXPECT_EQ(c.error().code, engram_errc::schema_too_new);
+  EXPECT_THAT(c.error().message, HasSubstr("engram schema version 7"));
 }
 
 TEST(sqlite_engram, a_file_that_is_not_a_database_is_reported_as_corrupt) {

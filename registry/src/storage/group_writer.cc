@@ -47,7 +47,8 @@ bool group_writer::flush() {
 }
 
 group_writer_stats group_writer::stats() const {
-  return {writes_.load(), transactions_.load(), failed_.load(), isolated_.load()};
+  return {writes_.load(), transactions_.load(), failed_.load(), isolated_.load(),
+          reconnected_.load()};
 }
 
 void group_writer::run() {
@@ -65,17 +66,28 @@ void group_writer::run() {
         queue_.erase(queue_.begin(), end);
       }
     }
-    if (apply(batch, 0, batch.size())) {
+    if (apply_reconnecting(batch, 0, batch.size())) {
       settle(batch, 0, batch.size(), true);
     } else if (batch.size() == 1) {
       settle(batch, 0, 1, false);
     } else {
       // One bad operation must not fail its neighbours: replay each alone.
       ++isolated_;
-      for (std::size_t i = 0; i < batch.size(); ++i) settle(batch, i, 1, apply(batch, i, 1));
+      for (std::size_t i = 0; i < batch.size(); ++i) {
+        settle(batch, i, 1, apply_reconnecting(batch, i, 1));
+      }
     }
     batch.clear();
   }
+}
+
+bool group_writer::apply_reconnecting(std::vector<item>& batch, std::size_t first,
+                                      std::size_t count) {
+  if (apply(batch, first, count)) return true;
+  if (!db_.take_lost_connection()) return false;
+  ++reconnected_;
+  spdlog::warn("{}: connection lost; applying {} write(s) again", name_, count);
+  return apply(batch, first, count);
 }
 
 bool group_writer::apply(std::vector<item>& batch, std::size_t first, std::size_t count) {

@@ -10,6 +10,9 @@
 //                                      connect() creates when it may (trusted since PG 13).
 //                                      Without it text recall scans (stats: no error).
 //   neuromesh_engram_journal           the saga journal (before-images per trace, engram_id)
+// The schema version is the storage core's (registry/storage/postgres.h: pg_migrate,
+// neuromesh_schema component "engram"); a database created by the Python SDK or a build
+// before the core is stamped in place, a newer one is refused (engram_errc::schema_too_new).
 //
 // Every imprint is one transaction: the row, its idempotency record and its journal record
 // commit together. Writes that look up a row by merge_key or imprint id first take a
@@ -17,9 +20,9 @@
 // neither lose updates nor insert two rows for one merge_key. Note that JSONB stores object
 // keys in its own order (as with the Python SDK).
 //
-// A small pool of libpqxx connections (max_connections; one opened by connect()) makes the
-// engram safe to call from many threads. A broken connection is replaced and the call retried
-// once (an imprint with an imprint_id is still applied once).
+// The storage core's pg_pool (max_connections; one opened by connect()) makes the engram
+// safe to call from many threads. A broken connection is replaced and the call retried once
+// (the core's retry policy; an imprint with an imprint_id is still applied once).
 
 #include "neuromesh/runtime/engram.h"
 

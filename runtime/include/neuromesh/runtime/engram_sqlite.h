@@ -11,7 +11,9 @@
 //                             needles scan. Rebuilt when first created. (VACUUM can renumber
 //                             the rowids it keys on: call rebuild_index() after a VACUUM.)
 //   neuromesh_engram_journal  the saga journal (before-images per trace and engram_id)
-//   neuromesh_engram_schema   this schema's version (1)
+//   neuromesh_engram_schema   the version as builds before the storage core read it (1);
+//                             the version itself is the storage core's (neuromesh_schema,
+//                             component "engram")
 //
 // Durability: WAL, one transaction per imprint (BEGIN IMMEDIATE .. COMMIT: the row, its
 // idempotency record and its journal record commit together). synchronous=NORMAL by default:
@@ -44,7 +46,7 @@ struct sqlite_engram_options {
 
 class sqlite_engram final : public engram {
  public:
-  /// The neuromesh schema version this build writes (table neuromesh_engram_schema).
+  /// The neuromesh schema version this build writes (neuromesh_schema, component "engram").
   static constexpr int schema_version = 1;
 
   explicit sqlite_engram(sqlite_engram_options options);

@@ -8,7 +8,8 @@
 // Ordering: operations are applied in submission order; a batch is at most max_batch
 // operations. Failure isolation: when an operation or the commit of a batch fails, the
 // batch is rolled back and each of its operations is retried alone in its own transaction,
-// so only the failing operation's caller sees ok = false.
+// so only the failing operation's caller sees ok = false. A batch that failed because the
+// connection was lost (transactional::take_lost_connection) is applied once more first.
 //
 // Thread-safety: submit() and flush() from any thread except the writer's own (a flush()
 // from an operation or completion would wait for itself). The destructor applies
@@ -35,6 +36,10 @@ class transactional {
   virtual bool begin() = 0;
   virtual bool commit() = 0;
   virtual void rollback() noexcept = 0;
+  /// True (once) when the last failure was a lost connection that the next begin()
+  /// replaces: the writer then applies the same operations once more on the new one. Only
+  /// for backends whose operations are idempotent (a commit lost in flight may have landed).
+  virtual bool take_lost_connection() noexcept { return false; }
 };
 
 struct group_writer_stats {
@@ -42,6 +47,7 @@ struct group_writer_stats {
   std::uint64_t transactions = 0;  ///< transactions committed
   std::uint64_t failed = 0;        ///< operations settled with ok = false
   std::uint64_t isolated = 0;      ///< batches replayed one operation at a time after a failure
+  std::uint64_t reconnected = 0;   ///< batches applied again after a lost connection
 };
 
 class group_writer {
@@ -71,6 +77,7 @@ class group_writer {
   };
   void run();
   bool apply(std::vector<item>& batch, std::size_t first, std::size_t count);
+  bool apply_reconnecting(std::vector<item>& batch, std::size_t first, std::size_t count);
   void settle(std::vector<item>& batch, std::size_t first, std::size_t count, bool ok);
 
   transactional& db_;
@@ -80,7 +87,8 @@ class group_writer {
   std::condition_variable cv_;
   std::vector<item> queue_;
   bool stopping_ = false;
-  std::atomic<std::uint64_t> writes_{0}, transactions_{0}, failed_{0}, isolated_{0};
+  std::atomic<std::uint64_t> writes_{0}, transactions_{0}, failed_{0}, isolated_{0},
+      reconnected_{0};
   std::thread thread_;  // last: starts after every other member exists
 };
 

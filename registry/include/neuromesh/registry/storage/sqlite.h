@@ -35,9 +35,10 @@ class sqlite_statement {
   sqlite_statement& operator=(const sqlite_statement&) = delete;
   ~sqlite_statement() { finalize(); }
 
-  int prepare(sqlite3* db, const char* sql) {
+  int prepare(sqlite3* db, std::string_view sql) {
     finalize();
-    return sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr);
+    return sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()),
+                              SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr);
   }
   void finalize() noexcept {
     if (stmt_ != nullptr) sqlite3_finalize(stmt_);
@@ -53,11 +54,17 @@ class sqlite_statement {
     sqlite3_clear_bindings(stmt_);
   }
 
-  // Bound text must outlive the step (callers bind locals of the calling function).
+  /// Binds text without copying it (SQLITE_STATIC): v must stay alive and unchanged until
+  /// the statement is reset (callers bind locals of the calling function).
   void bind_text(int i, std::string_view v) {
     sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
   }
+  /// Binds a copy of v (SQLITE_TRANSIENT): for temporaries that die before the step.
+  void bind_text_copy(int i, std::string_view v) {
+    sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+  }
   void bind_null(int i) { sqlite3_bind_null(stmt_, i); }
+  void bind_double(int i, double v) { sqlite3_bind_double(stmt_, i, v); }
   void bind_int(int i, int v) { sqlite3_bind_int(stmt_, i, v); }
   void bind_int64(int i, std::int64_t v) { sqlite3_bind_int64(stmt_, i, v); }
 
@@ -149,7 +156,7 @@ class sqlite_connection final : public transactional {
   int exec(const char* sql);
   /// Steps s with the retry policy (rewinding it between attempts).
   int step(sqlite_statement& s);
-  int prepare(sqlite_statement& s, const char* sql) { return s.prepare(db_, sql); }
+  int prepare(sqlite_statement& s, std::string_view sql) { return s.prepare(db_, sql); }
   /// The connection's last error message, or SQLite's text for rc when closed.
   std::string error(int rc) const;
 
