@@ -95,9 +95,18 @@ void append_json_value(std::string& out, const boost::json::value& v) {
 }
 
 raw_object::raw_object(const boost::json::object& obj) {
+  // The object case of append_json_value, without copying obj into a json::value first.
   text_.clear();
-  boost::json::value v(obj);
-  append_json_value(text_, v);
+  text_.push_back('{');
+  bool first = true;
+  for (const auto& kv : obj) {
+    if (!first) text_.push_back(',');
+    first = false;
+    append_json_string(text_, kv.key());
+    text_.push_back(':');
+    append_json_value(text_, kv.value());
+  }
+  text_.push_back('}');
 }
 
 std::optional<raw_object> raw_object::parse(std::string_view json, std::string* why) {

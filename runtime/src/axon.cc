@@ -6,6 +6,7 @@
 #include "neuromesh/runtime/dendrite.h"
 #include "neuromesh/runtime/errors.h"
 
+#include <boost/json/parse.hpp>
 #include <spdlog/spdlog.h>
 
 #include <exception>
@@ -131,24 +132,44 @@ json::value axon::detect(const json::value& output) const {
   return output;
 }
 
-asio::awaitable<signal> axon::async_handle_task(const signal& task, dendrite* host) const {
-  json::object payload = task.payload.to_json();
+namespace {
+
+/// payload[key] parsed alone (the payload is canonical JSON text, so only the one value is
+/// parsed, not the whole payload); nullopt when absent.
+std::optional<json::value> payload_field(const signal& s, std::string_view key) {
+  auto text = s.payload.find(key);
+  if (!text) return std::nullopt;
+  boost::system::error_code ec;
+  auto v = json::parse(*text, ec);
+  if (ec) return std::nullopt;
+  return v;
+}
+
+}  // namespace
+
+// task by pointer: the dendrite keeps the TASK in its in-flight record until this run has
+// completed, so a running Neuron does not copy it.
+asio::awaitable<signal> axon::async_handle_task(const signal* task_ptr, dendrite* host) const {
+  const signal& task = *task_ptr;
+  std::string context_ref;
+  if (auto cr = payload_field(task, "context_ref"); cr && cr->is_string())
+    context_ref = std::string(cr->get_string());
   context ctx{.trace = task.trace_id,
               .task_id = task.id,
               .neuron_id = o_.neuron_id,
-              .context_ref = detail::string_field(payload, "context_ref").value_or(""),
+              .context_ref = std::move(context_ref),
               .items = {},
               .host = host,
               .engram_bindings = &o_.engrams,
               .effector_bindings = &o_.effectors,
               .caller = host != nullptr && has_bindings() ? host->engram_caller() : nullptr};
   json::object input;
-  if (auto it = payload.find("input"); it != payload.end() && !it->value().is_null()) {
-    if (!it->value().is_object())
-      co_return error_reply(task, o_.neuron_id, "NEURON_EXCEPTION",
-                            "TASK payload.input must be an object, got " +
-                                std::string(json::to_string(it->value().kind())));
-    input = std::move(it->value().get_object());
+  if (auto in = payload_field(task, "input"); in && !in->is_null()) {
+    if (!in->is_object())
+      co_return error_reply(
+          task, o_.neuron_id, "NEURON_EXCEPTION",
+          "TASK payload.input must be an object, got " + std::string(json::to_string(in->kind())));
+    input = std::move(in->get_object());
   }
   if (o_.fetcher && !ctx.context_ref.empty()) {
     try {

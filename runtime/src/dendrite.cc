@@ -10,6 +10,7 @@
 #include "neuromesh/registry/registry_store.h"
 #include "neuromesh/runtime/errors.h"
 #include "neuromesh/synapse/memory_synapse.h"
+#include "pathway_access.h"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -138,7 +139,8 @@ dendrite::impl::impl(asio::any_io_executor e, synapse::synapse& b, registry::reg
       store(s),
       o(std::move(opts)),
       pool(o.blocking_threads),
-      sweeper(default_stale(o)) {
+      sweeper(default_stale(o)),
+      deadlines(std::make_shared<detail::deadline_queue>(ex)) {
   for (std::size_t i = 0; i < type_count; ++i)
     subjects[i] = protocol::subject_for(o.ns, static_cast<signal_type>(i));
   routed_subject = subjects[idx(signal_type::task)] + ".routed";
@@ -175,7 +177,7 @@ bool publish_failed(dendrite::impl& p, const boost::system::error_code& ec) {
 
 }  // namespace
 
-bool dendrite::impl::publish_now(signal s) {
+bool dendrite::impl::publish_now(signal&& s) {
   const std::string& subject = subject_of(s);  // before s is moved from
   if (auto ec = memory_bus->publish(subject, std::move(s))) return publish_failed(*this, ec);
   return true;
@@ -240,9 +242,11 @@ asio::awaitable<void> dendrite::impl::ensure_task_subscriptions() {
                   r.error().message());
 }
 
-bool dendrite::impl::is_pathway_subscribed() const {
+bool dendrite::impl::is_pathway_subscribed() {
+  if (pathway_subscribed) return true;  // checked on every dispatch: remembered
   for (auto t : protocol::pathway_types())
     if (!subs[idx(t)]) return false;
+  pathway_subscribed = true;
   return true;
 }
 
@@ -318,6 +322,7 @@ void dendrite::impl::start_schedules() {
 }
 
 void dendrite::impl::cancel_timers() {
+  deadlines->keep_armed(false);  // idle once the last timed wait is over
   if (heartbeat_timer) heartbeat_timer->cancel();
   heartbeat_timer.reset();
   for (auto& t : schedule_timers) t->cancel();
@@ -330,6 +335,7 @@ void dendrite::impl::unsubscribe_all() {
   task_sub.reset();
   routed_sub.reset();
   routed_group.clear();
+  pathway_subscribed = false;
   for (auto& s : subs) {
     if (s) s->unsubscribe();
     s.reset();
@@ -384,14 +390,14 @@ void dendrite::impl::untrack_tasks(std::string_view trace) {
 namespace {
 
 /// Forgets a Pathway when it closes (the entry's key views the Pathway's trace).
+// Small enough for std::function's inline buffer: no allocation per Pathway.
 struct forget_pathway {
   std::weak_ptr<dendrite::impl> weak;
-  pathway* raw;
-  void operator()() const {
+  void operator()(const pathway& pw) const {
     auto p = weak.lock();
     if (!p) return;
-    auto it = p->pathways.find(raw->trace().str());
-    if (it != p->pathways.end() && it->second.get() == raw) p->pathways.erase(it);
+    auto it = p->pathways.find(pw.trace().str());
+    if (it != p->pathways.end() && it->second.get() == &pw) p->pathways.erase(it);
   }
 };
 
@@ -405,7 +411,8 @@ void dendrite::impl::open_pathway(const std::shared_ptr<pathway>& pw) {
     old->close();
   }
   pathways.insert_or_assign(key, pw);
-  pw->on_close(forget_pathway{weak_from_this(), pw.get()});
+  detail::pathway_access::use_deadlines(*pw, deadlines);
+  detail::pathway_access::on_forget(*pw, forget_pathway{weak_from_this()});
 }
 
 // ---- dendrite -----------------------------------------------------------------------------
@@ -599,6 +606,7 @@ asio::awaitable<boost::system::error_code> dendrite::async_start() {
   // 9. running, heartbeats
   p->running = true;
   p->started_once = true;
+  p->deadlines->keep_armed(true);
   p->start_heartbeat();
   // 10. DISCOVER for a fresh registry view
   if (p->store) co_await p->publish(protocol::discover_signal());
@@ -661,15 +669,19 @@ asio::awaitable<void> dendrite::impl::drain_store_calls() {
 
 // ---- registry -------------------------------------------------------------------------------
 
-std::vector<registry::neuron_record> dendrite::registry_snapshot(
-    std::optional<std::string> capability, bool include_deregistered,
-    std::optional<std::chrono::milliseconds> max_age) {
-  auto& p = *impl_;
-  if (!p.store) throw state_error("registry helpers need a registry_store");
+namespace {
+
+registry::list_options list_options_for(std::optional<std::string> capability,
+                                        bool include_deregistered) {
   registry::list_options lo;
   lo.capability = std::move(capability);
   lo.include_deregistered = include_deregistered;
-  auto r = p.store->list(lo);
+  return lo;
+}
+
+std::vector<registry::neuron_record> snapshot_of(
+    dendrite::impl& p, registry::store_result<std::vector<registry::neuron_record>> r,
+    std::optional<std::chrono::milliseconds> max_age) {
   if (!r) {
     p.store_call_failed("list", r.error().message);
     return {};
@@ -685,13 +697,47 @@ std::vector<registry::neuron_record> dendrite::registry_snapshot(
   return out;
 }
 
+void require_store(const dendrite::impl& p) {
+  if (!p.store) throw state_error("registry helpers need a registry_store");
+}
+
+}  // namespace
+
+std::vector<registry::neuron_record> dendrite::registry_snapshot(
+    std::optional<std::string> capability, bool include_deregistered,
+    std::optional<std::chrono::milliseconds> max_age) {
+  auto& p = *impl_;
+  require_store(p);
+  auto r = p.store->list(list_options_for(std::move(capability), include_deregistered));
+  return snapshot_of(p, std::move(r), max_age);
+}
+
 std::vector<registry::neuron_record> dendrite::find_neurons(
     std::optional<std::string> capability, std::optional<std::chrono::milliseconds> max_age) {
   return registry_snapshot(std::move(capability), false, max_age);
 }
 
-asio::awaitable<void> dendrite::impl::async_sweep_stale() {
-  if (!store || !sweeper.enabled()) co_return;
+asio::awaitable<std::vector<registry::neuron_record>> dendrite::async_registry_snapshot(
+    std::optional<std::string> capability, bool include_deregistered,
+    std::optional<std::chrono::milliseconds> max_age) {
+  auto p = impl_;
+  require_store(*p);
+  std::function<registry::store_result<std::vector<registry::neuron_record>>()> list =
+      [s = p->store, lo = list_options_for(std::move(capability), include_deregistered)] {
+        return s->list(lo);
+      };
+  auto r = co_await p->store_call(std::move(list));
+  co_return snapshot_of(*p, std::move(r), max_age);
+}
+
+asio::awaitable<std::vector<registry::neuron_record>> dendrite::async_find_neurons(
+    std::optional<std::string> capability, std::optional<std::chrono::milliseconds> max_age) {
+  co_return co_await async_registry_snapshot(std::move(capability), false, max_age);
+}
+
+asio::awaitable<std::vector<std::string>> dendrite::impl::async_sweep_stale() {
+  if (!store || !sweeper.enabled()) co_return std::vector<std::string>{};
+  auto self = shared_from_this();  // the caller need not hold us
   auto* s = store;
   std::function<registry::store_result<std::vector<registry::neuron_record>>()> list = [s] {
     return s->list({});
@@ -699,7 +745,7 @@ asio::awaitable<void> dendrite::impl::async_sweep_stale() {
   auto r = co_await store_call(std::move(list));
   if (!r) {
     store_call_failed("list", r.error().message);
-    co_return;
+    co_return std::vector<std::string>{};
   }
   auto due = sweeper.due(*r, now());
   for (const auto& id : due) {
@@ -715,6 +761,12 @@ asio::awaitable<void> dendrite::impl::async_sweep_stale() {
     spdlog::info("dendrite {}: neuron '{}' is stale; marked deregistered", o.dendrite_id, id);
     fire_refresh({"stale", id});
   }
+  co_return due;
+}
+
+asio::awaitable<std::vector<std::string>> dendrite::async_sweep_stale() {
+  auto p = impl_;
+  co_return co_await p->async_sweep_stale();
 }
 
 std::vector<std::string> dendrite::sweep_stale() {

@@ -6,6 +6,7 @@
 #include "neuromesh/protocol/subject.h"
 #include "neuromesh/protocol/type_sets.h"
 #include "neuromesh/runtime/errors.h"
+#include "pathway_access.h"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/post.hpp>
@@ -41,7 +42,7 @@ signal make_task(const dispatch_args& a) {
   if (a.neuron) e.directed = protocol::directed{.id = *a.neuron};
   e.trace = a.trace;
   e.parent = a.parent;
-  e.meta = protocol::raw_object(a.meta);
+  if (!a.meta.empty()) e.meta = protocol::raw_object(a.meta);  // default: {}
   return protocol::task_signal({.input = protocol::raw_object(a.input),
                                 .context_ref = a.context_ref,
                                 .capabilities = a.capabilities,
@@ -260,7 +261,7 @@ asio::awaitable<result<signal>> dendrite::async_emit(signal s) {
   co_return s;
 }
 
-asio::awaitable<result<signal>> dendrite::async_emit_final(const protocol::trace_id& trace,
+asio::awaitable<result<signal>> dendrite::async_emit_final(protocol::trace_id trace,
                                                            std::optional<protocol::event_id> parent,
                                                            json::value result,
                                                            std::optional<std::string> neuron) {
@@ -275,7 +276,7 @@ asio::awaitable<result<signal>> dendrite::async_emit_final(const protocol::trace
   co_return co_await async_emit(std::move(s));
 }
 
-asio::awaitable<result<signal>> dendrite::async_emit_error(const protocol::trace_id& trace,
+asio::awaitable<result<signal>> dendrite::async_emit_error(protocol::trace_id trace,
                                                            std::optional<protocol::event_id> parent,
                                                            std::string code, std::string message,
                                                            bool recoverable,
@@ -292,8 +293,8 @@ asio::awaitable<result<signal>> dendrite::async_emit_error(const protocol::trace
   co_return co_await async_emit(std::move(s));
 }
 
-asio::awaitable<result<signal>> dendrite::async_bid(const signal& offer, std::string neuron,
-                                                    double cost, std::optional<std::int64_t> eta_ms,
+asio::awaitable<result<signal>> dendrite::async_bid(signal offer, std::string neuron, double cost,
+                                                    std::optional<std::int64_t> eta_ms,
                                                     std::optional<double> confidence,
                                                     json::object meta) {
   require_type(offer, signal_type::task_offer, "bid");
@@ -322,6 +323,7 @@ asio::awaitable<result<std::vector<signal>>> dendrite::async_stop_trace(
   if (collect_for.count() > 0) {
     co_await p->ensure_type(signal_type::stopped);
     collector = std::make_shared<pathway>(trace, scope::all, pathway::kind::op);
+    detail::pathway_access::use_deadlines(*collector, p->deadlines);
     p->collectors[key] = collector;
   }
   if (!co_await p->publish(std::move(stop))) {
@@ -346,8 +348,7 @@ asio::awaitable<result<std::vector<signal>>> dendrite::async_stop_trace(
 // ---- clarification / permission -------------------------------------------------------------
 
 asio::awaitable<result<signal>> dendrite::async_respond_to_clarification(
-    const signal& request, json::value answer, json::object extra,
-    std::optional<std::string> neuron) {
+    signal request, json::value answer, json::object extra, std::optional<std::string> neuron) {
   require_type(request, signal_type::clarification, "respond_to_clarification");
   require_orchestrator(*impl_, "respond_to_clarification");
   if (!neuron && request.directed && request.directed->id) neuron = request.directed->id;
@@ -367,7 +368,7 @@ asio::awaitable<result<signal>> dendrite::async_respond_to_clarification(
 }
 
 asio::awaitable<result<signal>> dendrite::async_respond_to_permission(
-    const signal& request, bool granted, std::optional<std::string> reason,
+    signal request, bool granted, std::optional<std::string> reason,
     std::optional<std::int64_t> ttl_ms, json::object extra, std::optional<std::string> neuron) {
   require_type(request, signal_type::permission, "respond_to_permission");
   require_orchestrator(*impl_, "respond_to_permission");
@@ -389,7 +390,7 @@ asio::awaitable<result<signal>> dendrite::async_respond_to_permission(
   co_return co_await async_dispatch_task(std::move(args));
 }
 
-asio::awaitable<result<signal>> dendrite::async_answer_clarification(const signal& request,
+asio::awaitable<result<signal>> dendrite::async_answer_clarification(signal request,
                                                                      json::value answer) {
   require_type(request, signal_type::clarification, "answer_clarification");
   auto p = impl_;
@@ -399,7 +400,7 @@ asio::awaitable<result<signal>> dendrite::async_answer_clarification(const signa
 }
 
 asio::awaitable<result<signal>> dendrite::async_grant_permission(
-    const signal& request, std::optional<std::string> reason, std::optional<std::int64_t> ttl_ms) {
+    signal request, std::optional<std::string> reason, std::optional<std::int64_t> ttl_ms) {
   require_type(request, signal_type::permission, "grant_permission");
   auto p = impl_;
   auto s = protocol::permission_decision_signal(
@@ -409,7 +410,7 @@ asio::awaitable<result<signal>> dendrite::async_grant_permission(
   co_return s;
 }
 
-asio::awaitable<result<signal>> dendrite::async_deny_permission(const signal& request,
+asio::awaitable<result<signal>> dendrite::async_deny_permission(signal request,
                                                                 std::optional<std::string> reason) {
   require_type(request, signal_type::permission, "deny_permission");
   auto p = impl_;
@@ -419,7 +420,7 @@ asio::awaitable<result<signal>> dendrite::async_deny_permission(const signal& re
   co_return s;
 }
 
-asio::awaitable<result<signal>> dendrite::async_await_decision(const signal& request,
+asio::awaitable<result<signal>> dendrite::async_await_decision(signal request,
                                                                milliseconds timeout) {
   signal_type expected;
   if (request.type == signal_type::clarification)
@@ -434,6 +435,7 @@ asio::awaitable<result<signal>> dendrite::async_await_decision(const signal& req
   co_await p->ensure_type(expected);
   auto key = request.id.str();
   auto op = std::make_shared<pathway>(request.trace_id, scope::all, pathway::kind::op);
+  detail::pathway_access::use_deadlines(*op, p->deadlines);
   p->ops[key] = op;
   auto r = co_await op->async_wait_for(expected, timeout);
   if (auto it = p->ops.find(key); it != p->ops.end() && it->second == op) p->ops.erase(it);

@@ -7,6 +7,7 @@
 // coroutines hold a shared_ptr (or weak_ptr) to the impl, so they never outlive it.
 
 #include "blocking_pool.h"
+#include "deadline_queue.h"
 #include "neuromesh/protocol/signal.h"
 #include "neuromesh/protocol/signal_type.h"
 #include "neuromesh/registry/registry_store.h"
@@ -64,6 +65,7 @@ struct dendrite::impl : std::enable_shared_from_this<impl> {
   // Subscriptions: one per type (inbound pipeline), plus the two TASK ones.
   std::array<std::optional<synapse::subscription>, type_count> subs{};
   std::array<bool, type_count> subscribing{};
+  bool pathway_subscribed = false;  // every pathway type subscribed (until unsubscribe_all)
   std::optional<synapse::subscription> task_sub, routed_sub;
   std::string routed_group;
 
@@ -84,7 +86,8 @@ struct dendrite::impl : std::enable_shared_from_this<impl> {
   // TASK live here until the run completes). STOP scans them; `tracked` turns false once the
   // trace saw FINAL / ERROR (a later STOP no longer counts them).
   struct task_rec {
-    explicit task_rec(protocol::signal t) : task(std::move(t)) {}
+    explicit task_rec(const protocol::signal& t) : task(t) {}
+    explicit task_rec(protocol::signal&& t) : task(std::move(t)) {}
     protocol::signal task;
     boost::asio::cancellation_signal cancel;
     bool cancelled = false;
@@ -99,6 +102,8 @@ struct dendrite::impl : std::enable_shared_from_this<impl> {
   decision_cache decisions;
   dendrite_stats st;
   stale_sweep sweeper;
+  /// One timer for every timed Pathway wait of this dendrite (deadline_queue.h).
+  std::shared_ptr<detail::deadline_queue> deadlines;
 
   std::vector<std::function<void(dendrite&)>> connect_hooks;
   std::vector<std::function<void(dendrite&, const refresh_event&)>> refresh_hooks;
@@ -121,13 +126,13 @@ struct dendrite::impl : std::enable_shared_from_this<impl> {
   // ---- helpers (dendrite.cc) ----
   registry::time_point now() const { return o.clock ? o.clock() : registry::now_utc(); }
   void remember_own(const protocol::event_id& id);
-  bool is_pathway_subscribed() const;
+  bool is_pathway_subscribed();
   boost::asio::awaitable<void> ensure_type(protocol::signal_type t);
   boost::asio::awaitable<void> ensure_task_subscriptions();
   boost::asio::awaitable<void> ensure_pathway_types();
   boost::asio::awaitable<bool> publish(protocol::signal s);
   /// Publishes through the in-process Synapse without suspending (memory_bus only).
-  bool publish_now(protocol::signal s);
+  bool publish_now(protocol::signal&& s);
   const std::string& subject_of(const protocol::signal& s) const;
   boost::asio::awaitable<void> register_axon(std::shared_ptr<axon> a);
   boost::asio::awaitable<void> deregister_axon(std::shared_ptr<axon> a, std::string reason);
@@ -160,8 +165,9 @@ struct dendrite::impl : std::enable_shared_from_this<impl> {
   }
   /// Waits until every store call made so far (mirroring included) has run.
   boost::asio::awaitable<void> drain_store_calls();
-  /// The timed stale sweep: sweep_stale with its store calls on the pool.
-  boost::asio::awaitable<void> async_sweep_stale();
+  /// The stale sweep with its store calls on the pool (the timer's, and async_sweep_stale):
+  /// the ids found due.
+  boost::asio::awaitable<std::vector<std::string>> async_sweep_stale();
   void start_heartbeat();
   void start_schedules();
   void cancel_timers();
@@ -194,7 +200,10 @@ struct dendrite::impl : std::enable_shared_from_this<impl> {
   void on_inbound(const protocol::signal& s);
   void on_task(const protocol::signal& s);
   void route_and_run(const protocol::signal& task);
-  void run_task(std::shared_ptr<axon> a, protocol::signal task);
+  /// Runs a on task (copied / moved once, into its in-flight record).
+  void run_task(std::shared_ptr<axon> a, const protocol::signal& task);
+  void run_task(std::shared_ptr<axon> a, protocol::signal&& task);
+  void start_task(std::shared_ptr<axon> a, std::list<task_rec>::iterator rec);
   void task_done(std::list<task_rec>::iterator rec);
   /// Stops STOP from counting the trace's running tasks (it saw FINAL / ERROR).
   void untrack_tasks(std::string_view trace);

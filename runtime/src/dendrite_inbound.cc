@@ -69,7 +69,7 @@ struct task_completion {
 asio::awaitable<void> task_main(std::shared_ptr<dendrite::impl> p, std::shared_ptr<axon> a,
                                 dendrite::impl::task_rec* rec) {
   const signal& task = rec->task;
-  auto reply = co_await a->async_handle_task(task, p->self);
+  auto reply = co_await a->async_handle_task(&task, p->self);
   if (rec->cancelled) co_return;  // a STOPped Neuron publishes nothing
   std::optional<signal> fin;
   if (reply.type == signal_type::agent_output && task.payload.find("finalize") == "true") {
@@ -204,8 +204,15 @@ void dendrite::impl::route_and_run(const signal& task) {
   run_task(axons[*target.index], task);
 }
 
-void dendrite::impl::run_task(std::shared_ptr<axon> a, signal task) {
-  auto rec = tasks.emplace(tasks.end(), std::move(task));
+void dendrite::impl::run_task(std::shared_ptr<axon> a, const signal& task) {
+  start_task(std::move(a), tasks.emplace(tasks.end(), task));
+}
+
+void dendrite::impl::run_task(std::shared_ptr<axon> a, signal&& task) {
+  start_task(std::move(a), tasks.emplace(tasks.end(), std::move(task)));
+}
+
+void dendrite::impl::start_task(std::shared_ptr<axon> a, std::list<task_rec>::iterator rec) {
   ++in_flight;
   ++st.tasks_run;
   auto slot = rec->cancel.slot();

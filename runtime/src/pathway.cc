@@ -1,7 +1,9 @@
 #include "neuromesh/runtime/pathway.h"
 
+#include "deadline_queue.h"
 #include "neuromesh/protocol/type_sets.h"
 #include "neuromesh/runtime/errors.h"
+#include "pathway_access.h"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -23,12 +25,19 @@ runtime::scope parse_scope(std::string_view s) {
   throw usage_error("scope must be 'all' or 'terminal', got '" + std::string(s) + "'");
 }
 
-struct pathway::waiter {
+// A pending wait. Its timer only suspends the coroutine (a timer that never expires arms no
+// kernel timer); the deadline, when the Pathway has a deadline queue, is kept there.
+struct pathway::waiter final : detail::deadline_entry {
   explicit waiter(const asio::any_io_executor& ex) : timer(ex) {}
+  void expire() override {
+    timed_out = true;
+    timer.cancel();
+  }
   std::optional<signal_type> type;  // nullopt: the wait() set
   bool iterate = false;
   std::optional<std::size_t> got;  // index into log_
   bool closed = false;
+  bool timed_out = false;
   asio::steady_timer timer;
 };
 
@@ -68,7 +77,7 @@ void pathway::deliver(const signal& s) {
     if (closed_) return;
   }
   if (scope_ == scope::terminal && !protocol::is_terminal_scope_type(s.type)) return;
-  log_.push_back({s, false});
+  log_.emplace_back(s, false);  // one copy, in place
   auto& e = log_.back();
   bool iter_taken = false;
   for (auto it = waiters_.begin(); it != waiters_.end();) {
@@ -98,8 +107,11 @@ void pathway::close() {
     w->timer.cancel();
   }
   waiters_.clear();
+  // Members are moved out first: forgetting may drop the dendrite's (last) reference.
+  auto forget = std::move(forget_);
   auto fns = std::move(on_close_);
   on_close_.clear();
+  if (forget) forget(*this);
   for (auto& fn : fns) {
     try {
       fn();
@@ -128,19 +140,26 @@ asio::awaitable<result<signal>> pathway::async_take(
   auto w = std::make_shared<waiter>(co_await asio::this_coro::executor);
   w->type = type;
   w->iterate = iterate;
-  if (timeout)
+  w->timer.expires_at(asio::steady_timer::time_point::max());
+  // Keeps the queue alive until this wait left it (the Pathway may drop it meanwhile).
+  auto deadlines = timeout ? deadlines_ : nullptr;
+  if (deadlines) {
+    w->when = std::chrono::steady_clock::now() + *timeout;
+    deadlines->add(*w);
+  } else if (timeout) {
     w->timer.expires_after(*timeout);
-  else
-    w->timer.expires_at(asio::steady_timer::time_point::max());
+  }
   waiters_.push_back(w);
   auto [ec] = co_await w->timer.async_wait(asio::as_tuple(asio::use_awaitable));
+  if (deadlines) deadlines->remove(*w);
   if (w->got) {
     if (steal && !iterate) co_return std::move(log_[*w->got].sig);
     co_return log_[*w->got].sig;
   }
   if (w->closed) co_return make_error_code(errc::pathway_closed);
   waiters_.remove(w);
-  if (!ec) co_return make_error_code(errc::timeout);
+  // Own timer: it expired. Shared queue: the queue expired it.
+  if (w->timed_out || !ec) co_return make_error_code(errc::timeout);
   co_return make_error_code(errc::cancelled);
 }
 

@@ -149,8 +149,9 @@ class axon {
 
   /// §5.2 whole: input, context, hooks, Neuron, detectors, mapping. Never throws for what the
   /// Neuron does; a cancellation (STOP) surfaces as whatever the Neuron threw, mapped to
-  /// ERROR, and the dendrite discards replies of cancelled tasks.
-  boost::asio::awaitable<protocol::signal> async_handle_task(const protocol::signal& task,
+  /// ERROR, and the dendrite discards replies of cancelled tasks. *task must outlive the
+  /// returned awaitable (taken by pointer so a running Neuron does not copy the TASK).
+  boost::asio::awaitable<protocol::signal> async_handle_task(const protocol::signal* task,
                                                              runtime::dendrite* host) const;
 
   /// The mapping of step 7 alone (sans-I/O): output -> reply Signal for task.

@@ -271,10 +271,10 @@ class dendrite {
   /// Publishes a SYNAPSE type (protocol_error otherwise; TASK/STOP need the orchestrator role).
   boost::asio::awaitable<result<protocol::signal>> async_emit(protocol::signal s);
   boost::asio::awaitable<result<protocol::signal>> async_emit_final(
-      const protocol::trace_id& trace, std::optional<protocol::event_id> parent,
-      boost::json::value result, std::optional<std::string> neuron = std::nullopt);
+      protocol::trace_id trace, std::optional<protocol::event_id> parent, boost::json::value result,
+      std::optional<std::string> neuron = std::nullopt);
   boost::asio::awaitable<result<protocol::signal>> async_emit_error(
-      const protocol::trace_id& trace, std::optional<protocol::event_id> parent, std::string code,
+      protocol::trace_id trace, std::optional<protocol::event_id> parent, std::string code,
       std::string message, bool recoverable = false,
       std::optional<std::string> neuron = std::nullopt);
 
@@ -282,7 +282,7 @@ class dendrite {
   /// A BID for offer on behalf of a hosted neuron (protocol_error if offer is not a
   /// TASK_OFFER, usage_error if neuron is not hosted here — the SDK did not check).
   boost::asio::awaitable<result<protocol::signal>> async_bid(
-      const protocol::signal& offer, std::string neuron, double cost,
+      protocol::signal offer, std::string neuron, double cost,
       std::optional<std::int64_t> eta_ms = std::nullopt,
       std::optional<double> confidence = std::nullopt, boost::json::object meta = {});
 
@@ -297,46 +297,56 @@ class dendrite {
   // ---- clarification / permission (§4.14) -----------------------------------------------
   /// Follow-up TASK to the asker: input {"clarification": {"question", "answer", ...extra}}.
   boost::asio::awaitable<result<protocol::signal>> async_respond_to_clarification(
-      const protocol::signal& request, boost::json::value answer, boost::json::object extra = {},
+      protocol::signal request, boost::json::value answer, boost::json::object extra = {},
       std::optional<std::string> neuron = std::nullopt);
   /// Follow-up TASK: input {"permission": {"action", "granted", "reason"?, "ttl_ms"?, ...}}.
   boost::asio::awaitable<result<protocol::signal>> async_respond_to_permission(
-      const protocol::signal& request, bool granted,
-      std::optional<std::string> reason = std::nullopt,
+      protocol::signal request, bool granted, std::optional<std::string> reason = std::nullopt,
       std::optional<std::int64_t> ttl_ms = std::nullopt, boost::json::object extra = {},
       std::optional<std::string> neuron = std::nullopt);
   /// CLARIFICATION_ANSWER parented to request (any role).
   boost::asio::awaitable<result<protocol::signal>> async_answer_clarification(
-      const protocol::signal& request, boost::json::value answer);
+      protocol::signal request, boost::json::value answer);
   /// PERMISSION_DECISION granted=true / false parented to request (any role).
   boost::asio::awaitable<result<protocol::signal>> async_grant_permission(
-      const protocol::signal& request, std::optional<std::string> reason = std::nullopt,
+      protocol::signal request, std::optional<std::string> reason = std::nullopt,
       std::optional<std::int64_t> ttl_ms = std::nullopt);
   boost::asio::awaitable<result<protocol::signal>> async_deny_permission(
-      const protocol::signal& request, std::optional<std::string> reason = std::nullopt);
+      protocol::signal request, std::optional<std::string> reason = std::nullopt);
   /// The CLARIFICATION_ANSWER / PERMISSION_DECISION for request: from the 256-entry cache
   /// if it already flew by, else the next one (errc::timeout).
   boost::asio::awaitable<result<protocol::signal>> async_await_decision(
-      const protocol::signal& request,
-      std::chrono::milliseconds timeout = std::chrono::seconds(30));
+      protocol::signal request, std::chrono::milliseconds timeout = std::chrono::seconds(30));
 
   /// Runs a locally built TASK through the hosting path as if it had arrived (replies are
   /// published as usual). For resumptions such as answering a clarification in-process.
   void inject_task(const protocol::signal& task);
 
   // ---- registry (§4.13; state_error without a store) -----------------------------------
-  // These three call the store inline (they return its answer); the dendrite's own store
-  // calls (mirroring, heartbeats, REGISTER / DEREGISTER, the timed sweep) run on the
-  // blocking pool.
+  // The async_ helpers run the store call on the blocking pool (in order with the dendrite's
+  // own store calls: mirroring, heartbeats, REGISTER / DEREGISTER, the timed sweep) and
+  // resume on the dendrite's executor. The synchronous ones call the store inline and so
+  // block the calling thread — the dendrite's executor — for as long as the store takes
+  // (fine for the in-memory store; prefer the async_ ones with SQLite / PostgreSQL). A store
+  // call that fails is logged, counted in stats().store_errors and gives an empty answer.
   /// Live records (status not deregistered), optionally with a capability and seen within
   /// max_age.
+  boost::asio::awaitable<std::vector<registry::neuron_record>> async_find_neurons(
+      std::optional<std::string> capability = std::nullopt,
+      std::optional<std::chrono::milliseconds> max_age = std::nullopt);
+  boost::asio::awaitable<std::vector<registry::neuron_record>> async_registry_snapshot(
+      std::optional<std::string> capability = std::nullopt, bool include_deregistered = false,
+      std::optional<std::chrono::milliseconds> max_age = std::nullopt);
+  /// One stale sweep now (what the timer does every heartbeat interval); returns the ids
+  /// found overdue (each marked deregistered unless its store call failed).
+  boost::asio::awaitable<std::vector<std::string>> async_sweep_stale();
+  /// Blocking forms of the three above.
   std::vector<registry::neuron_record> find_neurons(
       std::optional<std::string> capability = std::nullopt,
       std::optional<std::chrono::milliseconds> max_age = std::nullopt);
   std::vector<registry::neuron_record> registry_snapshot(
       std::optional<std::string> capability = std::nullopt, bool include_deregistered = false,
       std::optional<std::chrono::milliseconds> max_age = std::nullopt);
-  /// One stale sweep now (what the timer does every heartbeat interval); returns the ids.
   std::vector<std::string> sweep_stale();
 
   struct impl;  ///< opaque

@@ -39,6 +39,10 @@
 namespace neuromesh::runtime {
 
 class dendrite;
+namespace detail {
+class deadline_queue;
+struct pathway_access;
+}  // namespace detail
 
 /// Which Signals a Pathway keeps (§4.10).
 enum class scope { all, terminal };
@@ -85,6 +89,7 @@ class pathway {
 
  private:
   friend class dendrite;
+  friend struct detail::pathway_access;
   struct waiter;
   struct entry {
     protocol::signal sig;
@@ -112,6 +117,10 @@ class pathway {
   std::vector<std::pair<protocol::signal_type, std::function<void(const protocol::signal&)>>>
       callbacks_;
   std::vector<std::function<void()>> on_close_;
+  std::function<void(const pathway&)> forget_;  // the dendrite's (runs before on_close_)
+  // The dendrite's shared deadline queue (one timer for all its timed waits); without one
+  // (a Pathway made by hand) each timed wait arms its own timer.
+  std::shared_ptr<detail::deadline_queue> deadlines_;
 };
 
 }  // namespace neuromesh::runtime
