@@ -18,13 +18,13 @@ namespace json = boost::json;
 namespace asio = boost::asio;
 using protocol::signal;
 
-asio::awaitable<json::value> neuron::operator()(const json::object& input,
-                                                const context& ctx) const {
-  if (async_) co_return co_await async_(input, ctx);
-  if (!ctx.host) co_return sync_(input, ctx);
+// NOLINTNEXTLINE(cppcoreguidelines-avoid-reference-coroutine-parameters): the Neuron API
+asio::awaitable<json::value> neuron::operator()(const json::object& in, const context& ctx) const {
+  if (async_) co_return co_await async_(in, ctx);
+  if (!ctx.host) co_return sync_(in, ctx);
   // Off the dendrite's executor: a blocking Neuron must not hold up STOP, DISCOVER or other
-  // TASKs. input and ctx outlive the call (we resume only after it returned).
-  std::function<json::value()> call = [this, &input, &ctx] { return sync_(input, ctx); };
+  // TASKs. in and ctx outlive the call (we resume only after it returned).
+  std::function<json::value()> call = [this, &in, &ctx] { return sync_(in, ctx); };
   auto op = detail::async_run_on<json::value>(ctx.host->blocking_executor(), std::move(call));
   co_return co_await std::move(op);
 }

@@ -39,14 +39,14 @@ std::vector<std::string> ids(const std::vector<registry::neuron_record>& rs) {
   return out;
 }
 
-asio::awaitable<void> async_helpers_answer_like_the_blocking_ones(asio::io_context& io) {
+asio::awaitable<void> async_helpers_answer_like_the_blocking_ones(asio::any_io_executor ex) {
   synapse::memory_synapse bus;
   registry::memory_store store;
   auto o = test_options("orch");
   o.stale_after = std::chrono::seconds(90);
   auto now = registry::now_utc();
   o.clock = [now] { return now; };
-  dendrite orch(io.get_executor(), bus, &store, o);
+  dendrite orch(ex, bus, &store, o);
   co_await orch.async_start();
   EXPECT_TRUE(store.upsert(record("fresh", {"sum"}, now - std::chrono::seconds(5))));
   EXPECT_TRUE(store.upsert(record("old", {"sum", "mul"}, now - std::chrono::seconds(60))));
@@ -74,7 +74,7 @@ asio::awaitable<void> async_helpers_answer_like_the_blocking_ones(asio::io_conte
   EXPECT_TRUE((co_await orch.async_sweep_stale()).empty());
   co_await orch.async_stop();
 
-  dendrite bare(io.get_executor(), bus, nullptr, test_options("bare"));
+  dendrite bare(ex, bus, nullptr, test_options("bare"));
   EXPECT_TRUE(co_await throws<state_error>(bare.async_find_neurons()));
   EXPECT_TRUE(co_await throws<state_error>(bare.async_registry_snapshot()));
   EXPECT_TRUE((co_await bare.async_sweep_stale()).empty());  // nothing to sweep
@@ -139,12 +139,12 @@ asio::awaitable<void> finish_find(dendrite* d, std::vector<registry::neuron_reco
   *done = true;
 }
 
-asio::awaitable<void> async_find_neurons_holds_up_no_task(asio::io_context& io) {
+asio::awaitable<void> async_find_neurons_holds_up_no_task(asio::any_io_executor ex) {
   gated_store store;
   store.caller = std::this_thread::get_id();
   synapse::memory_synapse bus;
-  dendrite w(io.get_executor(), bus, nullptr, test_options("w", role::worker));
-  dendrite orch(io.get_executor(), bus, &store, test_options("orch"));
+  dendrite w(ex, bus, nullptr, test_options("w", role::worker));
+  dendrite orch(ex, bus, &store, test_options("orch"));
   w.attach(echo_axon("echo", {"echo"}));
   co_await orch.async_start();
   co_await w.async_start();  // its REGISTER is mirrored into the store
@@ -154,7 +154,7 @@ asio::awaitable<void> async_find_neurons_holds_up_no_task(asio::io_context& io) 
   }));
   std::vector<registry::neuron_record> found;
   bool done = false;
-  asio::co_spawn(io, finish_find(&orch, &found, &done), asio::detached);
+  asio::co_spawn(ex, finish_find(&orch, &found, &done), asio::detached);
   EXPECT_TRUE(co_await until([&] { return store.listing.load() == 1; }));
   // The store call blocks a pool thread, not this executor: a round trip still completes.
   dispatch_args to_echo{.neuron = "echo", .input = {{"q", 1}}};
@@ -188,10 +188,10 @@ asio::awaitable<void> wait_on(std::shared_ptr<pathway> pw, std::chrono::millisec
 // Waits of one dendrite share one timer: a short wait made after a long one still times out
 // on time (the timer is re-armed earlier), each wait gets errc::timeout, and a wait that
 // got its Signal leaves the queue (the long 5 s one below does not delay anything).
-asio::awaitable<void> timed_waits_share_one_timer(asio::io_context& io) {
+asio::awaitable<void> timed_waits_share_one_timer(asio::any_io_executor ex) {
   synapse::memory_synapse bus;
-  dendrite w(io.get_executor(), bus, nullptr, test_options("w", role::worker));
-  dendrite orch(io.get_executor(), bus, nullptr, test_options("orch"));
+  dendrite w(ex, bus, nullptr, test_options("w", role::worker));
+  dendrite orch(ex, bus, nullptr, test_options("orch"));
   w.attach(echo_axon("echo"));
   co_await w.async_start();
   co_await orch.async_start();
@@ -203,9 +203,9 @@ asio::awaitable<void> timed_waits_share_one_timer(asio::io_context& io) {
   auto b = co_await orch.async_observe_pathway(protocol::trace_id::generate());
   auto c = co_await orch.async_observe_pathway(protocol::trace_id::generate());
   timed ta, tb, tc;
-  asio::co_spawn(io, wait_on(a, 1500ms, &ta), asio::detached);
-  asio::co_spawn(io, wait_on(b, 300ms, &tb), asio::detached);
-  asio::co_spawn(io, wait_on(c, 20ms, &tc), asio::detached);
+  asio::co_spawn(ex, wait_on(a, 1500ms, &ta), asio::detached);
+  asio::co_spawn(ex, wait_on(b, 300ms, &tb), asio::detached);
+  asio::co_spawn(ex, wait_on(c, 20ms, &tc), asio::detached);
   EXPECT_TRUE(co_await until([&] { return tc.ec.has_value(); }, 3000ms));
   EXPECT_FALSE(ta.ec.has_value());
   EXPECT_TRUE(co_await until([&] { return tb.ec.has_value(); }, 3000ms));
