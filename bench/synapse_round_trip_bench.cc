@@ -133,7 +133,7 @@ asio::awaitable<bool> async_round(std::shared_ptr<syn::synapse> req, std::shared
   co_return r->received >= target;
 }
 
-asio::awaitable<void> async_body(benchmark::State& state, std::shared_ptr<syn::synapse> req,
+asio::awaitable<void> async_body(benchmark::State* state, std::shared_ptr<syn::synapse> req,
                                  std::shared_ptr<syn::synapse> rsp, std::size_t bytes) {
   auto ex = co_await asio::this_coro::executor;
   auto ec1 = co_await req->async_connect();
@@ -153,16 +153,16 @@ asio::awaitable<void> async_body(benchmark::State& state, std::shared_ptr<syn::s
   if (!live) throw std::runtime_error("the responder never answered");
   for (int i = 0; i < 200; ++i) co_await async_round(req, r, sig, 5s);  // warm up
   std::vector<double> us;
-  for (auto _ : state) {
+  for (auto _ : *state) {
     auto t0 = clock_type::now();
     bool ok = co_await async_round(req, r, sig, 5s);
     if (!ok) throw std::runtime_error("reply timed out");
     us.push_back(std::chrono::duration<double, std::micro>(clock_type::now() - t0).count());
   }
   std::sort(us.begin(), us.end());
-  state.counters["p50_us"] = us[us.size() / 2];
-  state.counters["p99_us"] = us[us.size() * 99 / 100];
-  state.counters["envelope_B"] = static_cast<double>(proto::encode(sig).size());
+  state->counters["p50_us"] = us[us.size() / 2];
+  state->counters["p99_us"] = us[us.size() * 99 / 100];
+  state->counters["envelope_B"] = static_cast<double>(proto::encode(sig).size());
   co_await req->async_close();
   co_await rsp->async_close();
 }
@@ -188,7 +188,7 @@ void run(benchmark::State& state, const std::string& transport, std::size_t byte
     return std::make_shared<syn::cosmo_synapse>(io.get_executor(), o);
   };
   auto req = make(), rsp = make();
-  auto done = asio::co_spawn(io, async_body(state, req, rsp, bytes), asio::use_future);
+  auto done = asio::co_spawn(io, async_body(&state, req, rsp, bytes), asio::use_future);
   io.run();
   try {
     done.get();

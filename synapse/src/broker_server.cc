@@ -251,8 +251,11 @@ struct broker_server::impl final : detail::broker_sink, std::enable_shared_from_
         close_now(s);  // the reader sees the closed socket and cleans up
         continue;
       }
-      bytes_out.fetch_add(n, std::memory_order_relaxed);
-      direct_writes.fetch_add(1, std::memory_order_relaxed);
+      if (n > 0) {
+        bytes_out.fetch_add(n, std::memory_order_relaxed);
+        direct_writes.fetch_add(1, std::memory_order_relaxed);
+        s.last_progress = clock_type::now();
+      }
       if (n == s.out.size()) {
         s.out.clear();
         continue;
