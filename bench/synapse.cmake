@@ -12,3 +12,11 @@ target_link_libraries(synapse_raw_load PRIVATE neuromesh_deps::nats Threads::Thr
 neuromesh_bench(NAME synapse_subject_index_bench
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/synapse_subject_index_bench.cc DEPS neuromesh::synapse)
 target_include_directories(synapse_subject_index_bench PRIVATE ${PROJECT_SOURCE_DIR}/synapse/src)
+# Raw request/reply latency (one round at a time) through a cosmo:// broker or nats-server:
+# bench/synapse_latency_compare.sh.
+add_executable(synapse_raw_pingpong ${CMAKE_CURRENT_LIST_DIR}/synapse_raw_pingpong.cc)
+target_compile_options(synapse_raw_pingpong PRIVATE ${NEUROMESH_WARNINGS})
+target_link_libraries(synapse_raw_pingpong PRIVATE neuromesh_deps::nats Threads::Threads)
+# Signal request/reply round trips through cosmo_synapse and the NATS synapse.
+neuromesh_bench(NAME synapse_round_trip_bench
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/synapse_round_trip_bench.cc DEPS neuromesh::synapse)

@@ -12,13 +12,9 @@
 // msgs_per_s counts published messages (the same figure whatever the fan-out); mb_per_s is
 // msgs_per_s x size (payload bytes only).
 //   synapse_raw_load --url cosmo://127.0.0.1:7070 --msgs 200000 --size 300 --subs 4 [--group]
-#include <nats/nats.h>
+#include "synapse_raw_socket.h"
 
-#include <netdb.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/socket.h>
-#include <unistd.h>
+#include <nats/nats.h>
 
 #include <atomic>
 #include <chrono>
@@ -43,10 +39,7 @@ struct args {
   bool group = false;
 };
 
-[[noreturn]] void die(const std::string& why) {
-  std::fprintf(stderr, "synapse_raw_load: %s\n", why.c_str());
-  std::exit(2);
-}
+using raw_bench::die;
 
 args parse(int argc, char** argv) {
   args a;
@@ -76,66 +69,7 @@ args parse(int argc, char** argv) {
 
 // ---- cosmo:// -----------------------------------------------------------------------------
 
-class line_socket {
- public:
-  line_socket(const std::string& host, const std::string& port) {
-    addrinfo hints{};
-    hints.ai_family = AF_INET;
-    hints.ai_socktype = SOCK_STREAM;
-    addrinfo* res = nullptr;
-    if (::getaddrinfo(host.c_str(), port.c_str(), &hints, &res) != 0 || res == nullptr)
-      die("cannot resolve " + host);
-    fd_ = ::socket(res->ai_family, res->ai_socktype, 0);
-    if (::connect(fd_, res->ai_addr, res->ai_addrlen) != 0) die("cannot connect to " + host);
-    ::freeaddrinfo(res);
-    int one = 1;
-    ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  }
-  ~line_socket() { ::close(fd_); }
-  line_socket(const line_socket&) = delete;
-  line_socket& operator=(const line_socket&) = delete;
-
-  void send(std::string_view d) {
-    while (!d.empty()) {
-      auto n = ::send(fd_, d.data(), d.size(), MSG_NOSIGNAL);
-      if (n <= 0) die("send failed");
-      d.remove_prefix(static_cast<std::size_t>(n));
-    }
-  }
-  // Counts lines into `total` until it reaches `want` or the socket is shut down.
-  void count_into(std::atomic<std::size_t>& total, std::size_t want) {
-    while (total.load(std::memory_order_relaxed) < want) {
-      auto n = ::recv(fd_, buf_.data(), buf_.size(), 0);
-      if (n <= 0) return;
-      std::size_t lines = 0;
-      const char* p = buf_.data();
-      const char* end = p + n;
-      while ((p = static_cast<const char*>(std::memchr(p, '\n', end - p)))) {
-        ++p;
-        ++lines;
-      }
-      total.fetch_add(lines);
-    }
-  }
-  void shutdown() { ::shutdown(fd_, SHUT_RDWR); }
-  // Reads until `lines` newline-terminated lines have arrived (counting only).
-  void count_lines(std::size_t lines) {
-    while (lines > 0) {
-      auto n = ::recv(fd_, buf_.data(), buf_.size(), 0);
-      if (n <= 0) die("connection closed with " + std::to_string(lines) + " lines to go");
-      const char* p = buf_.data();
-      const char* end = p + n;
-      while (lines > 0 && (p = static_cast<const char*>(std::memchr(p, '\n', end - p)))) {
-        ++p;
-        --lines;
-      }
-    }
-  }
-
- private:
-  int fd_ = -1;
-  std::vector<char> buf_ = std::vector<char>(1 << 20);
-};
+using raw_bench::line_socket;
 
 double run_cosmo(const args& a, const std::string& host, const std::string& port) {
   const std::size_t want = a.group ? a.msgs : a.msgs * static_cast<std::size_t>(a.subs);

@@ -3,6 +3,12 @@
 // One long-lived run task owns reading and reconnecting; each connection has its own writer
 // with one write in flight and its own outbound queue, so a dropped connection's buffers die
 // with it.
+//
+// Latency: a line queued while the writer sleeps with nothing queued (plaintext) is written
+// at once from the caller's turn with one non-blocking write, and the writer is woken only
+// to mark the end of that turn: lines queued before it runs are coalesced into its next
+// write. A lone request thus reaches the socket without a hand-off between coroutines,
+// and a burst still costs one write per writer turn.
 #include "neuromesh/synapse/cosmo_synapse.h"
 
 #include "cosmo_open.h"
@@ -50,12 +56,16 @@ namespace {
 
 struct connection {
   connection(asio::any_io_executor ex, std::size_t max_line)
-      : stream(ex), wake(ex), drained(ex), framer(max_line) {}
-  detail::cosmo_stream stream;  // socket, wrapped in TLS for cosmos://
-  asio::steady_timer wake;      // the writer sleeps on it
-  asio::steady_timer drained;   // publishers wait on it while the queue is full
+      : stream(ex), wake(ex), drained(ex), ping_timer(ex), framer(max_line) {}
+  detail::cosmo_stream stream;    // socket, wrapped in TLS for cosmos://
+  asio::steady_timer wake;        // the writer sleeps on it
+  asio::steady_timer drained;     // publishers wait on it while the queue is full
+  asio::steady_timer ping_timer;  // client-side liveness (async_liveness)
+  bool heard = false;             // a read since the last liveness look
+  std::size_t pings_out = 0;      // pings sent since the broker last said anything
   std::deque<std::string> out;
   std::size_t out_bytes = 0;
+  bool writer_idle = false;  // the writer sleeps on `wake` with nothing in flight
   detail::line_framer framer;
   std::array<char, 64 * 1024> read_buf;
   bool dead = false;
@@ -85,16 +95,34 @@ struct cosmo_synapse::impl {
   bool closed = false;
   bool run_started = false;
   std::atomic<bool> up{false};
-  std::map<std::string, std::shared_ptr<subscriber>> subs;  // by sub_id
+  // By sub_id; std::less<> so a msg line's sub_id is looked up without a string copy.
+  std::map<std::string, std::shared_ptr<subscriber>, std::less<>> subs;
   std::shared_ptr<detail::stats_counters> stats = std::make_shared<detail::stats_counters>();
+  std::atomic<std::uint64_t> direct_writes{0}, pings_sent{0}, pongs_received{0},
+      stale_connections{0};
 
   std::string where() const { return opts.host + ":" + std::to_string(opts.port); }
   std::string scheme() const { return opts.tls ? "cosmos://" : "cosmo://"; }
 
-  static void enqueue(connection& c, std::string line) {
+  void enqueue(connection& c, std::string line) {
+    if (c.writer_idle && c.out.empty() && !c.stream.tls && !c.dead) {
+      boost::system::error_code ec;
+      std::size_t n = c.stream.sock.write_some(asio::buffer(line), ec);
+      // A broken socket: the line is queued, the writer's write fails and drops the
+      // connection (the reader then reconnects), as without this path.
+      if (ec) n = 0;
+      if (n > 0) direct_writes.fetch_add(1, std::memory_order_relaxed);
+      c.writer_idle = false;
+      c.wake.cancel();  // the end of this turn: later lines wait for the writer
+      if (n == line.size()) return;
+      line.erase(0, n);
+    }
     c.out_bytes += line.size();
     c.out.push_back(std::move(line));
-    if (c.out.size() == 1) c.wake.cancel();
+    if (c.writer_idle) {
+      c.writer_idle = false;
+      c.wake.cancel();
+    }
   }
 
   static std::string sub_line(const std::string& id, const subscriber& s) {
@@ -119,6 +147,7 @@ struct cosmo_synapse::impl {
     conn->stream.sock.close(ignored);
     conn->wake.cancel();
     conn->drained.cancel();
+    conn->ping_timer.cancel();
     conn.reset();
     up = false;
   }
@@ -142,7 +171,7 @@ struct cosmo_synapse::impl {
     rest.remove_prefix(fn + sub_key.size());
     std::size_t in = detail::py_canonical_string_size(rest, escapes);
     if (in < 2 || escapes || rest.size() != in + 1 || rest[in] != '}') return false;
-    auto it = subs.find(std::string(rest.substr(1, in - 2)));
+    auto it = subs.find(rest.substr(1, in - 2));
     if (it == subs.end()) {
       stats->dropped.fetch_add(1, std::memory_order_relaxed);  // raced with unsubscribe
       return true;
@@ -181,7 +210,7 @@ struct cosmo_synapse::impl {
       auto* sub_id = o.if_contains("sub_id");
       auto* frame = o.if_contains("frame");
       if (sub_id == nullptr || !sub_id->is_string()) return;
-      auto it = subs.find(std::string(sub_id->get_string()));
+      auto it = subs.find(std::string_view(sub_id->get_string()));
       if (it == subs.end()) {
         stats->dropped.fetch_add(1, std::memory_order_relaxed);  // raced with unsubscribe
         return;
@@ -194,8 +223,12 @@ struct cosmo_synapse::impl {
       deliver_frame(it->second, frame->get_string());
     } else if (*op == "ping") {  // the broker's liveness check (broker_server.h)
       if (conn) enqueue(*conn, "{\"op\":\"pong\"}\n");
+    } else if (*op == "pong") {  // the answer to our liveness ping (any line resets the count)
+      pongs_received.fetch_add(1, std::memory_order_relaxed);
     } else if (*op == "err") {
       auto* m = o.if_contains("message");
+      // A broker that does not know ping (the Python DevSynapse) answers it like this.
+      if (m && m->is_string() && m->get_string() == "unknown op 'ping'") return;
       spdlog::warn("cosmo: broker {} reported: {}", where(),
                    m && m->is_string() ? std::string(m->get_string()) : std::string("?"));
     }
@@ -211,8 +244,10 @@ asio::awaitable<void> async_writer(impl_ptr self, std::shared_ptr<connection> c)
   while (!c->dead) {
     if (c->out.empty()) {
       c->wake.expires_at(asio::steady_timer::time_point::max());
+      c->writer_idle = true;
       boost::system::error_code ec;
       co_await c->wake.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      c->writer_idle = false;
       continue;
     }
     buffers.clear();
@@ -237,6 +272,34 @@ asio::awaitable<void> async_writer(impl_ptr self, std::shared_ptr<connection> c)
   if (self->conn == c) self->drop_connection();  // the reader sees it and reconnects
 }
 
+// Client-side liveness (cosmo_synapse.h): one look every ping_interval while c is the
+// connection. Runs on the strand.
+asio::awaitable<void> async_liveness(impl_ptr self, std::shared_ptr<connection> c) {
+  static constexpr std::string_view ping_line = "{\"op\":\"ping\"}\n";
+  while (!c->dead && self->conn == c) {
+    c->ping_timer.expires_after(self->opts.ping_interval);
+    boost::system::error_code ec;
+    co_await c->ping_timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (c->dead || self->conn != c || self->closed) break;
+    if (c->heard) {  // the broker spoke since the last look: alive, no ping needed
+      c->heard = false;
+      continue;
+    }
+    if (c->pings_out >= self->opts.max_pings_outstanding) {
+      self->stale_connections.fetch_add(1, std::memory_order_relaxed);
+      spdlog::warn(
+          "cosmo: broker {} is stale ({} pings unanswered, {} ms apart); dropping the "
+          "connection and reconnecting",
+          self->where(), c->pings_out, self->opts.ping_interval.count());
+      self->drop_connection();  // the run task sees the closed socket and reconnects
+      break;
+    }
+    ++c->pings_out;
+    self->pings_sent.fetch_add(1, std::memory_order_relaxed);
+    self->enqueue(*c, std::string(ping_line));
+  }
+}
+
 // Opens a connection and completes the welcome handshake; on success installs it,
 // re-sends every live subscription and starts its writer. Runs on the strand.
 asio::awaitable<boost::system::error_code> async_open(impl_ptr self) {
@@ -255,12 +318,16 @@ asio::awaitable<boost::system::error_code> async_open(impl_ptr self) {
   if (!opened) co_return opened.error();
   if (self->closed) co_return make_error_code(errc::closed);
   std::string rest = std::move(*opened);
+  boost::system::error_code nb_ec;
+  c->stream.sock.non_blocking(true, nb_ec);  // enqueue's direct writes never block the strand
 
   self->drop_connection();
   self->conn = c;
   self->up = true;
-  for (const auto& [id, s] : self->subs) cosmo_synapse::impl::enqueue(*c, self->sub_line(id, *s));
+  for (const auto& [id, s] : self->subs) self->enqueue(*c, self->sub_line(id, *s));
   asio::co_spawn(ex, async_writer(self, c), detail::log_exception{"cosmo writer"});
+  if (self->opts.ping_interval.count() > 0)
+    asio::co_spawn(ex, async_liveness(self, c), detail::log_exception{"cosmo liveness"});
   // Anything the broker sent right after the welcome line.
   c->framer.feed(
       rest, [&](std::string_view l) { self->handle_line(l); }, [] {});
@@ -278,6 +345,8 @@ asio::awaitable<void> async_read_loop(impl_ptr self, std::shared_ptr<connection>
       n = co_await c->stream.sock.async_read_some(asio::buffer(c->read_buf),
                                                   asio::redirect_error(asio::use_awaitable, ec));
     if (ec) break;
+    c->heard = true;
+    c->pings_out = 0;
     c->framer.feed(
         std::string_view(c->read_buf.data(), n), [&](std::string_view l) { self->handle_line(l); },
         [&] {
@@ -431,7 +500,8 @@ asio::awaitable<boost::system::error_code> cosmo_synapse::async_publish(std::str
   // Encoding needs no shared state: do it before hopping onto the strand.
   std::string frame = protocol::encode(s);
   std::string line;
-  line.reserve(frame.size() + subject.size() + 48);
+  // An encoded Signal is JSON: its quotes are escaped, ~1 in 8 bytes; one allocation.
+  line.reserve(frame.size() + frame.size() / 4 + subject.size() + 48);
   line += "{\"op\":\"pub\",\"subject\":";
   detail::append_py_string(line, subject);
   line += ",\"frame\":";
@@ -439,12 +509,13 @@ asio::awaitable<boost::system::error_code> cosmo_synapse::async_publish(std::str
   line += "}\n";
   auto self = impl_;
   while (true) {
-    co_await asio::dispatch(asio::bind_executor(self->strand, asio::use_awaitable));
+    if (!self->strand.running_in_this_thread())
+      co_await asio::dispatch(asio::bind_executor(self->strand, asio::use_awaitable));
     if (self->closed) co_return make_error_code(errc::closed);
     auto c = self->conn;
     if (!c) co_return make_error_code(errc::not_connected);
     if (c->out_bytes <= self->opts.max_outbound_bytes) {
-      impl::enqueue(*c, std::move(line));
+      self->enqueue(*c, std::move(line));
       self->stats->published.fetch_add(1, std::memory_order_relaxed);
       co_return boost::system::error_code{};
     }
@@ -466,14 +537,14 @@ asio::awaitable<boost::system::result<subscription>> cosmo_synapse::async_subscr
     asio::post(owner->strand, [owner, id] {
       owner->subs.erase(id);
       if (owner->conn)
-        impl::enqueue(*owner->conn, "{\"op\":\"unsub\",\"sub_id\":\"" + id + "\"}\n");
+        owner->enqueue(*owner->conn, "{\"op\":\"unsub\",\"sub_id\":\"" + id + "\"}\n");
     });
   };
   co_await asio::dispatch(asio::bind_executor(self->strand, asio::use_awaitable));
   if (self->closed) co_return make_error_code(errc::closed);
   if (!self->conn) co_return make_error_code(errc::not_connected);
   self->subs.emplace(id, sub);
-  impl::enqueue(*self->conn, impl::sub_line(id, *sub));
+  self->enqueue(*self->conn, impl::sub_line(id, *sub));
   co_return subscription(std::move(sub));
 }
 
@@ -482,6 +553,12 @@ synapse_stats cosmo_synapse::stats() const noexcept { return impl_->stats->snaps
 std::string cosmo_synapse::url() const { return impl_->scheme() + impl_->where(); }
 
 bool cosmo_synapse::connected() const noexcept { return impl_->up.load(); }
+
+cosmo_link_stats cosmo_synapse::link_stats() const noexcept {
+  auto r = [](const std::atomic<std::uint64_t>& a) { return a.load(std::memory_order_relaxed); };
+  return {r(impl_->direct_writes), r(impl_->pings_sent), r(impl_->pongs_received),
+          r(impl_->stale_connections)};
+}
 
 std::string cosmo_synapse::new_inbox(const protocol::signal&) { return "_inbox." + random_hex32(); }
 

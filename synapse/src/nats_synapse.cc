@@ -4,8 +4,10 @@
 #include "neuromesh/protocol/codec.h"
 #include "neuromesh/synapse/errc.h"
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/experimental/concurrent_channel.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -101,6 +103,10 @@ struct nats_synapse::impl {
   natsConnection* conn = nullptr;
   bool closed = false;
   bool connecting = false;
+  // Callers of async_connect while one is in progress: each waits on its own channel
+  // (thread-safe, one slot) for that attempt's outcome, sent when it completes.
+  using connect_waiter = asio::experimental::concurrent_channel<void(boost::system::error_code)>;
+  std::vector<std::shared_ptr<connect_waiter>> connect_waiters;
   std::vector<std::unique_ptr<nats_sub>> subs;
   // Request/reply (nats.go's respMux): one libnats subscription on `<resp_prefix>.*` for
   // every request; each request's inbox is `<resp_prefix>.<n>`, its waiter found by the
@@ -111,6 +117,8 @@ struct nats_synapse::impl {
   std::mutex resp_mu;
   std::unordered_map<std::string, std::shared_ptr<subscriber>> resp_map;
   std::shared_ptr<detail::stats_counters> stats = std::make_shared<detail::stats_counters>();
+
+  void finish_connect(boost::system::error_code ec);
 
   void destroy() {
     std::lock_guard lock(mu);
@@ -212,49 +220,79 @@ nats_synapse::~nats_synapse() = default;
 
 std::string nats_synapse::url() const { return impl_->opts.url; }
 
+namespace {
+
+// A second async_connect while one is in progress waits for that attempt's outcome instead
+// of starting another (or failing): several callers share one connection attempt.
+asio::awaitable<boost::system::error_code> async_join_connect(
+    std::shared_ptr<nats_synapse::impl::connect_waiter> w) {
+  auto [ec] = co_await w->async_receive(asio::as_tuple(asio::use_awaitable));
+  co_return ec;
+}
+
+}  // namespace
+
+// Sends the outcome of a connect attempt to every caller that joined it.
+void nats_synapse::impl::finish_connect(boost::system::error_code ec) {
+  std::vector<std::shared_ptr<connect_waiter>> waiters;
+  {
+    std::lock_guard lock(mu);
+    connecting = false;
+    waiters.swap(connect_waiters);
+  }
+  for (auto& w : waiters) (void)w->try_send(ec);  // one slot each: never blocks, never fails
+}
+
 asio::awaitable<boost::system::error_code> nats_synapse::async_connect() {
   auto self = impl_;
+  auto ex = co_await asio::this_coro::executor;
   natsOptions* nopts = nullptr;
+  std::shared_ptr<impl::connect_waiter> joined;
   {
     std::lock_guard lock(self->mu);
     if (self->closed) co_return make_error_code(errc::closed);
     if (self->conn) co_return boost::system::error_code{};
     if (self->connecting) {
-      spdlog::warn("nats: connect to {} while another connect is in progress", self->opts.url);
-      co_return make_error_code(errc::not_connected);
+      joined = std::make_shared<impl::connect_waiter>(ex, 1);
+      self->connect_waiters.push_back(joined);
+    } else {
+      natsStatus s = natsOptions_Create(&nopts);
+      const auto& o = self->opts;
+      if (s == NATS_OK) s = natsOptions_SetURL(nopts, o.url.c_str());
+      if (s == NATS_OK) s = natsOptions_SetSendAsap(nopts, true);
+      if (s == NATS_OK) s = natsOptions_SetTimeout(nopts, o.connect_timeout.count());
+      if (s == NATS_OK) s = natsOptions_SetAllowReconnect(nopts, true);
+      if (s == NATS_OK) s = natsOptions_SetMaxReconnect(nopts, -1);
+      if (s == NATS_OK) s = natsOptions_SetReconnectWait(nopts, o.reconnect_wait.count());
+      if (s == NATS_OK) s = natsOptions_SetReconnectedCB(nopts, &impl::on_reconnected, self.get());
+      if (s == NATS_OK) s = natsOptions_SetErrorHandler(nopts, &impl::on_error, nullptr);
+      if (s != NATS_OK) {
+        spdlog::warn("nats: bad options for {}: {}", o.url, nats_error(s));
+        if (nopts) natsOptions_Destroy(nopts);
+        co_return make_error_code(errc::backend_error);
+      }
+      self->connecting = true;
     }
-    natsStatus s = natsOptions_Create(&nopts);
-    const auto& o = self->opts;
-    if (s == NATS_OK) s = natsOptions_SetURL(nopts, o.url.c_str());
-    if (s == NATS_OK) s = natsOptions_SetSendAsap(nopts, true);
-    if (s == NATS_OK) s = natsOptions_SetTimeout(nopts, o.connect_timeout.count());
-    if (s == NATS_OK) s = natsOptions_SetAllowReconnect(nopts, true);
-    if (s == NATS_OK) s = natsOptions_SetMaxReconnect(nopts, -1);
-    if (s == NATS_OK) s = natsOptions_SetReconnectWait(nopts, o.reconnect_wait.count());
-    if (s == NATS_OK) s = natsOptions_SetReconnectedCB(nopts, &impl::on_reconnected, self.get());
-    if (s == NATS_OK) s = natsOptions_SetErrorHandler(nopts, &impl::on_error, nullptr);
-    if (s != NATS_OK) {
-      spdlog::warn("nats: bad options for {}: {}", o.url, nats_error(s));
-      if (nopts) natsOptions_Destroy(nopts);
-      co_return make_error_code(errc::backend_error);
-    }
-    self->connecting = true;
   }
+  if (joined) co_return co_await async_join_connect(std::move(joined));
   // Off the caller's thread; the options go with it.
   connect_result r = co_await async_nats_connect(nopts, asio::use_awaitable);
-  std::lock_guard lock(self->mu);
-  self->connecting = false;
-  if (r.status != NATS_OK) {
-    spdlog::warn("nats: cannot connect to {}: {}", self->opts.url, r.error);
-    co_return make_error_code(errc::not_connected);
+  boost::system::error_code ec;
+  {
+    std::lock_guard lock(self->mu);
+    if (r.status != NATS_OK) {
+      spdlog::warn("nats: cannot connect to {}: {}", self->opts.url, r.error);
+      ec = make_error_code(errc::not_connected);
+    } else if (self->closed) {  // closed while connecting: this connection is not wanted
+      natsConnection_Close(r.conn);
+      natsConnection_Destroy(r.conn);
+      ec = make_error_code(errc::closed);
+    } else {
+      self->conn = r.conn;
+    }
   }
-  if (self->closed) {  // closed while connecting: this connection is not wanted any more
-    natsConnection_Close(r.conn);
-    natsConnection_Destroy(r.conn);
-    co_return make_error_code(errc::closed);
-  }
-  self->conn = r.conn;
-  co_return boost::system::error_code{};
+  self->finish_connect(ec);
+  co_return ec;
 }
 
 asio::awaitable<void> nats_synapse::async_close() {

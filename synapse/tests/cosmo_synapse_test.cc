@@ -14,6 +14,7 @@ namespace neuromesh::synapse::test {
 namespace {
 
 using namespace std::chrono_literals;
+namespace asio = boost::asio;
 using testing::eventually;
 
 // Raw NDJSON socket: publishes what our client would never send.
@@ -138,6 +139,64 @@ TEST(cosmo_synapse_reconnect, resubscribes_after_the_broker_restarts) {
   }));
   EXPECT_GE(c->stats().reconnects, 1u);
   io.run(c->async_close());
+}
+
+// A publish while nothing is queued is written from the caller's turn; the publishes that
+// follow it in the same turn are coalesced by the writer, in order.
+asio::awaitable<void> async_publish_burst(std::shared_ptr<cosmo_synapse> c, int n) {
+  for (int i = 0; i < n; ++i) {
+    std::string subject = "burst.x";  // named: GCC 12 and temporaries in co_await operands
+    auto signal = make_signal(std::to_string(i));
+    auto ec = co_await c->async_publish(std::move(subject), std::move(signal));
+    if (ec) throw std::runtime_error("publish failed: " + ec.message());
+  }
+}
+
+std::string text_of(const protocol::signal& s) {
+  auto p = s.payload.to_json();
+  return std::string(p.at("input").as_object().at("q").as_string());
+}
+
+TEST(cosmo_synapse_latency, a_lone_publish_is_written_from_the_callers_turn) {
+  io_thread io;
+  cosmo_bus bus(io);
+  auto sub = bus.cosmo_client();
+  auto pub = bus.cosmo_client();
+  inbox got;
+  ASSERT_TRUE(io.run(sub->async_subscribe("lone.x", got.make(), std::nullopt)));
+  ASSERT_TRUE(eventually([&] {  // until the subscription is live
+    (void)io.run(pub->async_publish("lone.x", make_signal()));
+    return eventually([&] { return got.size() > 0; }, 50ms);
+  }));
+  ASSERT_TRUE(eventually([&] { return bus.server().stats().delivered == got.size(); }));
+  auto before = pub->link_stats().direct_writes;
+  auto had = got.size();
+  ASSERT_FALSE(io.run(pub->async_publish("lone.x", make_signal("one"))));
+  EXPECT_EQ(pub->link_stats().direct_writes, before + 1);  // written before publish returned
+  ASSERT_TRUE(eventually([&] { return got.size() == had + 1; }));
+  EXPECT_EQ(text_of(got.all().back()), "one");
+}
+
+TEST(cosmo_synapse_latency, a_burst_in_one_turn_is_coalesced_and_stays_in_order) {
+  io_thread io;
+  cosmo_bus bus(io);
+  auto sub = bus.cosmo_client();
+  auto pub = bus.cosmo_client();
+  inbox got;
+  ASSERT_TRUE(io.run(sub->async_subscribe("burst.x", got.make(), std::nullopt)));
+  ASSERT_TRUE(eventually([&] {
+    (void)io.run(pub->async_publish("burst.x", make_signal("warm")));
+    return eventually([&] { return got.size() > 0; }, 50ms);
+  }));
+  ASSERT_TRUE(eventually([&] { return bus.server().stats().delivered == got.size(); }));
+  auto had = got.size();
+  auto before = pub->link_stats().direct_writes;
+  io.run(async_publish_burst(pub, 300));
+  // The first line went out at once; the other 299 waited for the writer's one turn.
+  EXPECT_LE(pub->link_stats().direct_writes - before, 2u);
+  ASSERT_TRUE(eventually([&] { return got.size() == had + 300; }));
+  auto all = got.all();
+  for (int i = 0; i < 300; ++i) ASSERT_EQ(text_of(all[had + i]), std::to_string(i));
 }
 
 TEST(cosmo_synapse_connect, an_absent_broker_is_a_clear_error) {

@@ -1,6 +1,7 @@
-// NATS synapse specifics. Unit: the connect never blocks the caller's executor (against a
-// listener that never speaks). Service (NEUROMESH_NATS_URL): every request shares one inbox
-// subscription, and a late reply is dropped and counted.
+// NATS synapse specifics. Unit: the connect never blocks the caller's executor, several
+// connects in flight run side by side and a second caller joins the attempt in progress
+// (against a listener that never speaks). Service (NEUROMESH_NATS_URL): every request shares one
+// inbox subscription, and a late reply is dropped and counted.
 #include "neuromesh/synapse/nats_synapse.h"
 
 #include "neuromesh/synapse/errc.h"
@@ -24,6 +25,18 @@ namespace {
 
 using namespace std::chrono_literals;
 using testing::eventually;
+
+// A connect's outcome and how long after `start` it came.
+struct timed_connect {
+  boost::system::error_code ec;
+  std::chrono::steady_clock::duration after;
+};
+
+boost::asio::awaitable<timed_connect> async_timed_connect(
+    std::shared_ptr<nats_synapse> n, std::chrono::steady_clock::time_point start) {
+  auto ec = co_await n->async_connect();
+  co_return timed_connect{ec, std::chrono::steady_clock::now() - start};
+}
 
 #ifndef NEUROMESH_NATS_SERVICE_TESTS
 
@@ -64,6 +77,34 @@ TEST(nats_synapse, connect_does_not_block_the_callers_executor) {
   EXPECT_EQ(ran_meanwhile, 10);  // all ran while the connect was still waiting for INFO
   ASSERT_EQ(connecting.wait_for(10s), std::future_status::ready);
   EXPECT_EQ(connecting.get(), make_error_code(errc::not_connected));
+}
+
+TEST(nats_synapse, connects_in_flight_run_side_by_side_and_a_second_caller_joins) {
+  mute_listener mute;
+  io_thread io;  // one thread for every connect below
+  nats_options o;
+  o.url = "nats://127.0.0.1:" + std::to_string(mute.port);
+  o.connect_timeout = 500ms;
+  constexpr int n = 4;
+  std::vector<std::shared_ptr<nats_synapse>> clients;
+  std::vector<std::future<timed_connect>> done;
+  auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < n; ++i) {
+    clients.push_back(std::make_shared<nats_synapse>(o));
+    done.push_back(boost::asio::co_spawn(io.ctx(), async_timed_connect(clients.back(), start),
+                                         boost::asio::use_future));
+  }
+  // A second caller of the first instance: it waits for that attempt, not failing at once.
+  done.push_back(boost::asio::co_spawn(io.ctx(), async_timed_connect(clients.front(), start),
+                                       boost::asio::use_future));
+  for (auto& f : done) {
+    ASSERT_EQ(f.wait_for(10s), std::future_status::ready);
+    auto r = f.get();
+    EXPECT_EQ(r.ec, make_error_code(errc::not_connected));
+    EXPECT_GE(r.after, 450ms);  // each waited for the server's INFO (its whole timeout)
+    // In series the last would end after n x 500 ms; side by side all end near 500 ms.
+    EXPECT_LT(r.after, 1500ms);
+  }
 }
 
 TEST(nats_synapse, close_during_a_pending_connect_leaves_it_closed) {
@@ -109,7 +150,7 @@ TEST(nats_synapse_service, requests_share_one_inbox_subscription) {
   ASSERT_TRUE(eventually([&] {
     return io.run(requester->async_request("svc.echo.shared", make_signal(), 100ms)).has_value();
   }));
-  std::vector<std::future<boost::system::result<protocol::signal> > > pending;
+  std::vector<std::future<boost::system::result<protocol::signal>>> pending;
   std::vector<protocol::signal> asked;
   for (int i = 0; i < 20; ++i) {
     std::string text = std::to_string(i);  // not "q" + ...: GCC 12's -Wrestrict misfires
@@ -153,6 +194,31 @@ TEST(nats_synapse_service, a_late_reply_is_dropped_and_counted) {
   EXPECT_EQ(requester->pending_requests(), 0u);
   ASSERT_FALSE(io.run(silent->async_publish(to, make_signal("too late"))));
   EXPECT_TRUE(eventually([&] { return requester->stats().dropped == 1; }));
+}
+
+TEST(nats_synapse_service, concurrent_connects_all_succeed_and_a_joined_caller_is_connected) {
+  io_thread io;
+  nats_options o;
+  o.url = testing::env_or("NEUROMESH_NATS_URL", "");
+  ASSERT_FALSE(o.url.empty()) << "NEUROMESH_NATS_URL is not set";
+  std::vector<std::shared_ptr<nats_synapse>> clients;
+  std::vector<std::future<timed_connect>> done;
+  auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < 8; ++i) {
+    clients.push_back(std::make_shared<nats_synapse>(o));
+    done.push_back(boost::asio::co_spawn(io.ctx(), async_timed_connect(clients.back(), start),
+                                         boost::asio::use_future));
+  }
+  done.push_back(boost::asio::co_spawn(io.ctx(), async_timed_connect(clients.front(), start),
+                                       boost::asio::use_future));
+  for (auto& f : done) {
+    ASSERT_EQ(f.wait_for(10s), std::future_status::ready);
+    EXPECT_FALSE(f.get().ec);
+  }
+  for (auto& c : clients) {
+    EXPECT_FALSE(io.run(c->async_publish("svc.connected", make_signal())));
+    io.run(c->async_close());
+  }
 }
 
 #endif

@@ -107,6 +107,9 @@ struct broker_stats {
   std::uint64_t subscriptions = 0;           ///< live subscriptions now (a gauge)
   std::uint64_t bytes_in = 0;                ///< bytes read from sessions
   std::uint64_t bytes_out = 0;               ///< bytes written to sessions
+  /// Writes made at the end of a reader's turn, straight to an idle session's socket
+  /// (the low-latency path; everything else goes through the session's writer).
+  std::uint64_t direct_writes = 0;
 };
 
 class broker_server {

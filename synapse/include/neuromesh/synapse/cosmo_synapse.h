@@ -10,6 +10,19 @@
 // It answers the broker's liveness {"op":"ping"} with {"op":"pong"}, so a neuromesh
 // broker holds it to the ping rule (a hung client is closed as stale).
 //
+// Client-side liveness (nats.c's PingInterval / MaxPingsOut): every ping_interval the
+// client looks at its connection; if nothing arrived since the last look it sends
+// {"op":"ping"}. With max_pings_outstanding pings unanswered at a look, the broker is
+// stale (a half-open connection, a hung or stopped broker): the connection is dropped,
+// logged and counted (link_stats().stale_connections), and the client reconnects as after
+// any loss. A dead broker is thus noticed within ping_interval x (max_pings_outstanding+1).
+// Any line from the broker counts as an answer, so the Python DevSynapse broker (which
+// answers an unknown op with an err line) keeps the client connected too.
+//
+// Latency: a publish while nothing is queued goes to the socket at once, from the caller's
+// turn (plaintext; one non-blocking write); publishes that follow it before the writer
+// has run are coalesced into one write (link_stats().direct_writes counts the former).
+//
 // The first line from the broker must be `welcome`; an `err` instead (too many
 // connections, a TLS-only broker) is logged with its message and connect fails with
 // errc::handshake_failed.
@@ -37,6 +50,10 @@ struct cosmo_options {
   std::chrono::milliseconds reconnect_max{2000};
   std::size_t max_line_bytes = 1 << 20;       ///< inbound line limit
   std::size_t max_outbound_bytes = 8u << 20;  ///< publish waits while more is queued
+  /// Client-side liveness (see above): how often an idle connection is pinged; 0 = off.
+  std::chrono::milliseconds ping_interval{30000};
+  /// Unanswered pings at which the connection is dropped as stale (and reconnected).
+  std::size_t max_pings_outstanding = 2;
   /// TLS (cosmos://): the same NDJSON inside TLS 1.2+; the broker's certificate is
   /// verified against tls_ca_file (empty: the system's CAs) and tls_server_name (empty:
   /// host). A failed handshake is logged with its reason; connect returns
@@ -47,6 +64,14 @@ struct cosmo_options {
   std::string tls_key_file;
   bool tls_verify = true;  ///< false: accept any certificate (for tests and local use only)
   std::string tls_server_name;
+};
+
+/// Connection-level counters of one cosmo_synapse (monotonic; readable from any thread).
+struct cosmo_link_stats {
+  std::uint64_t direct_writes = 0;      ///< lines written from the caller's turn (no hand-off)
+  std::uint64_t pings_sent = 0;         ///< liveness pings written to the broker
+  std::uint64_t pongs_received = 0;     ///< {"op":"pong"} lines from the broker
+  std::uint64_t stale_connections = 0;  ///< connections dropped for unanswered pings
 };
 
 class cosmo_synapse final : public synapse {
@@ -71,6 +96,7 @@ class cosmo_synapse final : public synapse {
 
   /// True while a connection to the broker is up.
   bool connected() const noexcept;
+  cosmo_link_stats link_stats() const noexcept;
 
   struct impl;  ///< opaque
 

@@ -17,7 +17,9 @@
 // Threading: libnats delivers on its own threads; each Signal is decoded there and the
 // handler is posted to the executor of the coroutine that subscribed. async_connect does
 // not block the caller's thread: libnats' blocking connect (bounded by connect_timeout)
-// runs on a short-lived thread of its own and completes on the caller's executor.
+// runs on a short-lived thread of its own and completes on the caller's executor, so
+// connects of several instances run side by side. A second async_connect on one instance
+// while its connect is in progress joins that attempt and returns its outcome.
 
 #include "neuromesh/synapse/synapse.h"
 
