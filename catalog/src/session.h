@@ -12,6 +12,7 @@
 #include <boost/beast/core/tcp_stream.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -23,7 +24,12 @@ namespace neuromesh::catalog::detail {
 struct session_handle {
   boost::asio::any_io_executor executor;  ///< the connection's io_context
   boost::beast::tcp_stream* stream = nullptr;
-  bool busy = false;    ///< a request is being handled (its io_context only)
+  bool busy = false;  ///< a request is being handled (its io_context only)
+  /// A socket read or write is in flight, since io_since (its io_context only): the
+  /// server's coarse idle check closes a connection whose operation waited longer than
+  /// idle_timeout (instead of a deadline timer armed and cancelled around every operation).
+  bool io_pending = false;
+  std::chrono::steady_clock::time_point io_since{};
   bool closed = false;  ///< the coroutine is done (its io_context only)
   /// The event_stream this connection is feeding, if any (its io_context only): the stop
   /// closes it so the stream ends after what is queued.
@@ -38,6 +44,15 @@ struct server_shared {
   std::mutex sessions_mu;
   std::set<std::shared_ptr<session_handle>> sessions;
 };
+
+/// How often the idle check runs for a given idle timeout (a quarter of it, 10 ms to 1 s):
+/// a connection is closed between idle_timeout and idle_timeout plus this after its
+/// operation started waiting.
+std::chrono::milliseconds idle_check_period(std::chrono::milliseconds idle_timeout);
+
+/// On the session's own io_context: closes its socket when its read or write has waited
+/// longer than timeout (the operation then fails and the session ends).
+void close_if_idle(session_handle& h, std::chrono::milliseconds timeout);
 
 /// Serves one accepted plain-TCP connection.
 boost::asio::awaitable<void> run_plain_session(boost::beast::tcp_stream stream,

@@ -176,6 +176,21 @@ asio::awaitable<void> write_stream(Stream* stream_p, std::string* header_p, cons
   handle.feed = nullptr;
 }
 
+/// Marks a socket operation in flight for the coarse idle check (see session_handle).
+class io_watch {
+ public:
+  explicit io_watch(session_handle& h) : h_(h) {
+    h_.io_pending = true;
+    h_.io_since = std::chrono::steady_clock::now();
+  }
+  ~io_watch() { h_.io_pending = false; }
+  io_watch(const io_watch&) = delete;
+  io_watch& operator=(const io_watch&) = delete;
+
+ private:
+  session_handle& h_;
+};
+
 template <class Stream>
 asio::awaitable<void> serve_requests(Stream* stream_p, beast::flat_buffer* buffer_p,
                                      server_shared* shared_p, session_handle* handle_p,
@@ -185,6 +200,9 @@ asio::awaitable<void> serve_requests(Stream* stream_p, beast::flat_buffer* buffe
   auto& shared = *shared_p;
   auto& handle = *handle_p;
   const auto& opts = shared.options;
+  // No per-operation deadline (a TLS handshake may have set one): the server's idle check
+  // closes a connection whose read or write waits longer than idle_timeout.
+  beast::get_lowest_layer(stream).expires_never();
   std::string header;
   for (;;) {
     handle.busy = false;
@@ -192,10 +210,14 @@ asio::awaitable<void> serve_requests(Stream* stream_p, beast::flat_buffer* buffe
     http::request_parser<http::string_body> parser;
     parser.body_limit(opts.max_body);
     parser.header_limit(16 * 1024);
-    beast::get_lowest_layer(stream).expires_after(opts.idle_timeout);
-    auto [ec, n] =
-        co_await http::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
-    (void)n;
+    beast::error_code ec;
+    {
+      io_watch watch(handle);
+      std::size_t n = 0;
+      std::tie(ec, n) =
+          co_await http::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+      (void)n;
+    }
     if (ec == http::error::body_limit) {
       // The rest of the body is unread: answer 413 and close the connection.
       handle.busy = true;
@@ -203,6 +225,7 @@ asio::awaitable<void> serve_requests(Stream* stream_p, beast::flat_buffer* buffe
       head.method = to_method(parser.get().method());
       head.target = std::string(parser.get().target());
       auto r = shared.service.reject_too_large(head);
+      io_watch watch(handle);
       co_await write_response(&stream, &header, &r, parser.get().version(), false, false);
       co_return;
     }
@@ -223,9 +246,12 @@ asio::awaitable<void> serve_requests(Stream* stream_p, beast::flat_buffer* buffe
       co_return;
     }
     bool keep_alive = msg.keep_alive() && !shared.stopping.load();
-    beast::get_lowest_layer(stream).expires_after(opts.idle_timeout);
-    auto wec = co_await write_response(&stream, &header, &r, msg.version(), keep_alive,
-                                       msg.method() == http::verb::head);
+    beast::error_code wec;
+    {
+      io_watch watch(handle);
+      wec = co_await write_response(&stream, &header, &r, msg.version(), keep_alive,
+                                    msg.method() == http::verb::head);
+    }
     if (wec || !keep_alive) co_return;
   }
 }

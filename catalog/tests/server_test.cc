@@ -191,6 +191,69 @@ TEST(catalog_server, stop_closes_idle_keep_alive_connections_promptly) {
   EXPECT_TRUE(ec == asio::error::eof || ec == asio::error::connection_reset) << ec.message();
 }
 
+// The coarse idle check (no per-request deadline timer): a keep-alive connection that sends
+// nothing, and one that stalls halfway through a request head, are both closed once they
+// waited longer than idle_timeout, while a busy connection on the same server keeps going.
+TEST(catalog_server, idle_check_closes_silent_and_stalled_connections_after_the_timeout) {
+  server_options opts;
+  opts.idle_timeout = std::chrono::milliseconds(300);
+  running_server srv(make_memory_store(), service_options{}, opts);
+  namespace asio = boost::asio;
+  namespace http = boost::beast::http;
+  asio::io_context ioc;
+  auto connect = [&] {
+    asio::ip::tcp::socket sock(ioc);
+    sock.connect({asio::ip::make_address("127.0.0.1"), srv.port()});
+    return sock;
+  };
+  auto get_health = [](asio::ip::tcp::socket& sock, boost::beast::flat_buffer& buf) {
+    http::request<http::string_body> req{http::verb::get, "/health", 11};
+    req.set(http::field::host, "x");
+    http::write(sock, req);
+    http::response<http::string_body> res;
+    http::read(sock, buf, res);
+    return res;
+  };
+  auto silent = connect();
+  boost::beast::flat_buffer silent_buf;
+  ASSERT_EQ(get_health(silent, silent_buf).result_int(), 200u);
+  auto stalled = connect();
+  asio::write(stalled, asio::buffer(std::string_view("GET /health HTTP/1.1\r\nHost: x\r\n")));
+  auto busy = connect();
+  boost::beast::flat_buffer busy_buf;
+  auto start = std::chrono::steady_clock::now();
+  auto closed = [](asio::ip::tcp::socket& sock) {
+    pollfd p{sock.native_handle(), POLLIN, 0};
+    if (::poll(&p, 1, 0) != 1) return false;
+    char byte;
+    boost::system::error_code ec;
+    auto n = sock.read_some(asio::buffer(&byte, 1), ec);
+    return n == 0 && (ec == asio::error::eof || ec == asio::error::connection_reset);
+  };
+  bool silent_closed = false;
+  bool stalled_closed = false;
+  int busy_requests = 0;
+  while (!(silent_closed && stalled_closed) &&
+         std::chrono::steady_clock::now() - start < std::chrono::seconds(5)) {
+    // A request at least every 50 ms: never idle for the timeout, so never closed.
+    ASSERT_EQ(get_health(busy, busy_buf).result_int(), 200u) << "after " << busy_requests;
+    ++busy_requests;
+    silent_closed = silent_closed || closed(silent);
+    stalled_closed = stalled_closed || closed(stalled);
+    // Wait for either connection to end (or 50 ms) before the busy one's next request.
+    pollfd ends[2] = {{silent.native_handle(), POLLIN, 0}, {stalled.native_handle(), POLLIN, 0}};
+    ::poll(ends, 2, 50);
+  }
+  auto waited = std::chrono::steady_clock::now() - start;
+  EXPECT_TRUE(silent_closed) << "the silent keep-alive connection is still open";
+  EXPECT_TRUE(stalled_closed) << "the connection with a half-sent request is still open";
+  // Closed no earlier than the timeout (the silent one went idle before start) and no
+  // later than the timeout, one check period and the polling step.
+  EXPECT_GE(waited, std::chrono::milliseconds(250));
+  EXPECT_LT(waited, std::chrono::seconds(2));
+  ASSERT_EQ(get_health(busy, busy_buf).result_int(), 200u);
+}
+
 TEST(catalog_server, state_survives_a_restart_on_sqlite) {
   auto dir =
       std::filesystem::temp_directory_path() / ("catalog-restart-" + std::to_string(::getpid()));
