@@ -47,6 +47,7 @@ asio::awaitable<void> run_tls_session(beast::tcp_stream stream, std::shared_ptr<
   beast::ssl_stream<beast::tcp_stream> tls(std::move(stream), *ctx);
   auto handle = std::make_shared<detail::session_handle>();
   handle->executor = tls.get_executor();
+  handle->inbox = shared->inbox_for(handle->executor);
   handle->stream = &beast::get_lowest_layer(tls);
   detail::session_registration reg(*shared, handle);
   beast::get_lowest_layer(tls).expires_after(shared->options.idle_timeout);
@@ -73,7 +74,10 @@ struct server::impl {
         sweep_timer(ioc),
         idle_timer(ioc),
         signals(ioc) {
-    for (auto& w : workers) guards.emplace_back(asio::make_work_guard(*w));
+    for (auto& w : workers) {
+      guards.emplace_back(asio::make_work_guard(*w));
+      shared->inboxes.push_back(std::make_shared<detail::completion_inbox>(*w));
+    }
   }
 
   // One single-threaded io_context per thread: a connection lives on one of them, so it

@@ -75,12 +75,20 @@ asio::awaitable<beast::error_code> write_response(Stream* stream_p, std::string*
 // suspension). Each holds a work guard on the session's executor until its completion
 // arrives, so the io_context's run() does not return while a write is still committing.
 
-/// Suspends until the write settles; true when it is durable.
-inline asio::awaitable<bool> await_durable(std::shared_ptr<pending_write> pending) {
+/// Suspends until the write settles; true when it is durable. With an inbox, the commit's
+/// wake-up joins the batch of its io_context (see completion_inbox); without one (not a
+/// server worker) it is posted alone, holding a work guard.
+inline asio::awaitable<bool> await_durable(std::shared_ptr<pending_write> pending,
+                                           std::shared_ptr<completion_inbox> inbox) {
   return asio::async_initiate<const asio::use_awaitable_t<>&, void(bool)>(
-      [pending](auto handler) {
-        auto work = asio::make_work_guard(asio::get_associated_executor(handler));
+      [pending, inbox](auto handler) {
         auto h = std::make_shared<decltype(handler)>(std::move(handler));
+        if (inbox) {
+          pending->on_done(
+              [h, inbox](bool ok) { inbox->push([h, ok]() mutable { std::move (*h)(ok); }); });
+          return;
+        }
+        auto work = asio::make_work_guard(asio::get_associated_executor(*h));
         pending->on_done([h, work](bool ok) mutable {
           asio::post(work.get_executor(), [h, ok]() mutable { std::move (*h)(ok); });
           work.reset();
@@ -240,7 +248,8 @@ asio::awaitable<void> serve_requests(Stream* stream_p, beast::flat_buffer* buffe
     req.client = client;
     response r = shared.service.handle(req);
     if (r.deferred) r = co_await await_response(r.deferred);
-    if (r.pending && !co_await await_durable(r.pending)) r = shared.service.write_failed(req);
+    if (r.pending && !co_await await_durable(r.pending, handle.inbox))
+      r = shared.service.write_failed(req);
     if (r.stream) {
       co_await write_stream(&stream, &header, &r, msg.version(), &handle);
       co_return;
