@@ -38,6 +38,7 @@ void log_failure(const char* what, std::exception_ptr e) {
 void log_session_end(std::exception_ptr e) { log_failure("session", e); }
 void log_accept_end(std::exception_ptr e) { log_failure("acceptor", e); }
 void log_sweep_end(std::exception_ptr e) { log_failure("sweeper", e); }
+void log_idle_end(std::exception_ptr e) { log_failure("idle check", e); }
 void log_stop_end(std::exception_ptr e) { log_failure("stop", e); }
 
 asio::awaitable<void> run_tls_session(beast::tcp_stream stream, std::shared_ptr<ssl::context> ctx,
@@ -46,6 +47,7 @@ asio::awaitable<void> run_tls_session(beast::tcp_stream stream, std::shared_ptr<
   beast::ssl_stream<beast::tcp_stream> tls(std::move(stream), *ctx);
   auto handle = std::make_shared<detail::session_handle>();
   handle->executor = tls.get_executor();
+  handle->inbox = shared->inbox_for(handle->executor);
   handle->stream = &beast::get_lowest_layer(tls);
   detail::session_registration reg(*shared, handle);
   beast::get_lowest_layer(tls).expires_after(shared->options.idle_timeout);
@@ -70,8 +72,12 @@ struct server::impl {
         ioc(*workers[0]),
         acceptor(ioc),
         sweep_timer(ioc),
+        idle_timer(ioc),
         signals(ioc) {
-    for (auto& w : workers) guards.emplace_back(asio::make_work_guard(*w));
+    for (auto& w : workers) {
+      guards.emplace_back(asio::make_work_guard(*w));
+      shared->inboxes.push_back(std::make_shared<detail::completion_inbox>(*w));
+    }
   }
 
   // One single-threaded io_context per thread: a connection lives on one of them, so it
@@ -92,11 +98,13 @@ struct server::impl {
   std::shared_ptr<ssl::context> tls;
   tcp::acceptor acceptor;
   asio::steady_timer sweep_timer;
+  asio::steady_timer idle_timer;
   asio::signal_set signals;
   std::atomic<bool> stop_requested{false};
 
   static asio::awaitable<void> accept_loop(impl* self);
   static asio::awaitable<void> sweep_loop(impl* self);
+  static asio::awaitable<void> idle_loop(impl* self);
   static asio::awaitable<void> phased_stop(impl* self);
   void begin_stop();
 };
@@ -138,12 +146,30 @@ asio::awaitable<void> server::impl::sweep_loop(impl* self) {
   }
 }
 
+// The coarse idle check: every period, each session checks (on its own io_context) whether
+// its read or write has waited longer than idle_timeout. One post per connection per
+// period replaces a deadline timer armed and cancelled around every read and write.
+asio::awaitable<void> server::impl::idle_loop(impl* self) {
+  auto& shared = *self->shared;
+  const auto timeout = shared.options.idle_timeout;
+  for (;;) {
+    self->idle_timer.expires_after(detail::idle_check_period(timeout));
+    auto [ec] = co_await self->idle_timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (ec || shared.stopping) co_return;
+    std::lock_guard lock(shared.sessions_mu);
+    for (const auto& h : shared.sessions) {
+      asio::post(h->executor, [h, timeout] { detail::close_if_idle(*h, timeout); });
+    }
+  }
+}
+
 asio::awaitable<void> server::impl::phased_stop(impl* self) {
   auto& shared = *self->shared;
   // Phase 1: no new connections, no more sweeps.
   beast::error_code ec;
   self->acceptor.close(ec);
   self->sweep_timer.cancel();
+  self->idle_timer.cancel();
   self->signals.cancel();
   // Phase 2: idle connections close now; busy ones finish their request, then close.
   {
@@ -236,6 +262,7 @@ void server::run() {
   auto* self = impl_.get();
   asio::co_spawn(self->ioc, impl::accept_loop(self), log_accept_end);
   asio::co_spawn(self->ioc, impl::sweep_loop(self), log_sweep_end);
+  asio::co_spawn(self->ioc, impl::idle_loop(self), log_idle_end);
   if (self->shared->options.handle_signals) {
     self->signals.add(SIGINT);
     self->signals.add(SIGTERM);

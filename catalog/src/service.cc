@@ -208,9 +208,19 @@ response catalog_service::impl::dispatch(const request& req, route_id& route, wa
   if (!mt.method_ok) return method_not_allowed(mt.allow);
   detail::route_env env{table, options, now, {}};
   const auto& lim = options.limits;
+  // admit's state lives here, so the std::function holds one reference and allocates
+  // nothing (a capture of all five values would be a heap allocation per write).
+  struct admit_args {
+    impl* self;
+    const request* req;
+    const detail::parsed_target* t;
+    int limit;
+    wall_time now;
+  } args{this, &req, &t, 0, now};
   auto write_route = [&](int limit) -> std::optional<response> {
     if (auto denied = check_key(req, now)) return denied;
-    env.admit = [this, &req, &t, limit, now] { return admit(req, t, limit, now); };
+    args.limit = limit;
+    env.admit = [&args] { return args.self->admit(*args.req, *args.t, args.limit, args.now); };
     return std::nullopt;
   };
   switch (route) {
@@ -263,14 +273,18 @@ catalog_service::~catalog_service() = default;
 
 response catalog_service::handle(const request& req) {
   auto route = route_id::unmatched;
-  response r;
-  try {
-    r = impl_->dispatch(req, route, impl_->options.clock());
-  } catch (const std::exception& e) {
-    // A bug, not bad input: log it, answer 500 and keep serving.
-    spdlog::error("catalog: {} {} failed: {}", detail::route_template(route), req.target, e.what());
-    r = detail::json_response(500, std::string(R"({"detail":"Internal Server Error"})"));
-  }
+  // Built in place (no default-constructed response to overwrite: its content type alone
+  // is an allocation).
+  response r = [&] {
+    try {
+      return impl_->dispatch(req, route, impl_->options.clock());
+    } catch (const std::exception& e) {
+      // A bug, not bad input: log it, answer 500 and keep serving.
+      spdlog::error("catalog: {} {} failed: {}", detail::route_template(route), req.target,
+                    e.what());
+      return detail::json_response(500, std::string(R"({"detail":"Internal Server Error"})"));
+    }
+  }();
   impl_->counters.count_request(route, r.status);
   return r;
 }

@@ -75,12 +75,20 @@ asio::awaitable<beast::error_code> write_response(Stream* stream_p, std::string*
 // suspension). Each holds a work guard on the session's executor until its completion
 // arrives, so the io_context's run() does not return while a write is still committing.
 
-/// Suspends until the write settles; true when it is durable.
-inline asio::awaitable<bool> await_durable(std::shared_ptr<pending_write> pending) {
+/// Suspends until the write settles; true when it is durable. With an inbox, the commit's
+/// wake-up joins the batch of its io_context (see completion_inbox); without one (not a
+/// server worker) it is posted alone, holding a work guard.
+inline asio::awaitable<bool> await_durable(std::shared_ptr<pending_write> pending,
+                                           std::shared_ptr<completion_inbox> inbox) {
   return asio::async_initiate<const asio::use_awaitable_t<>&, void(bool)>(
-      [pending](auto handler) {
-        auto work = asio::make_work_guard(asio::get_associated_executor(handler));
+      [pending, inbox](auto handler) {
         auto h = std::make_shared<decltype(handler)>(std::move(handler));
+        if (inbox) {
+          pending->on_done(
+              [h, inbox](bool ok) { inbox->push([h, ok]() mutable { std::move (*h)(ok); }); });
+          return;
+        }
+        auto work = asio::make_work_guard(asio::get_associated_executor(*h));
         pending->on_done([h, work](bool ok) mutable {
           asio::post(work.get_executor(), [h, ok]() mutable { std::move (*h)(ok); });
           work.reset();
@@ -176,6 +184,21 @@ asio::awaitable<void> write_stream(Stream* stream_p, std::string* header_p, cons
   handle.feed = nullptr;
 }
 
+/// Marks a socket operation in flight for the coarse idle check (see session_handle).
+class io_watch {
+ public:
+  explicit io_watch(session_handle& h) : h_(h) {
+    h_.io_pending = true;
+    h_.io_since = std::chrono::steady_clock::now();
+  }
+  ~io_watch() { h_.io_pending = false; }
+  io_watch(const io_watch&) = delete;
+  io_watch& operator=(const io_watch&) = delete;
+
+ private:
+  session_handle& h_;
+};
+
 template <class Stream>
 asio::awaitable<void> serve_requests(Stream* stream_p, beast::flat_buffer* buffer_p,
                                      server_shared* shared_p, session_handle* handle_p,
@@ -185,6 +208,9 @@ asio::awaitable<void> serve_requests(Stream* stream_p, beast::flat_buffer* buffe
   auto& shared = *shared_p;
   auto& handle = *handle_p;
   const auto& opts = shared.options;
+  // No per-operation deadline (a TLS handshake may have set one): the server's idle check
+  // closes a connection whose read or write waits longer than idle_timeout.
+  beast::get_lowest_layer(stream).expires_never();
   std::string header;
   for (;;) {
     handle.busy = false;
@@ -192,10 +218,14 @@ asio::awaitable<void> serve_requests(Stream* stream_p, beast::flat_buffer* buffe
     http::request_parser<http::string_body> parser;
     parser.body_limit(opts.max_body);
     parser.header_limit(16 * 1024);
-    beast::get_lowest_layer(stream).expires_after(opts.idle_timeout);
-    auto [ec, n] =
-        co_await http::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
-    (void)n;
+    beast::error_code ec;
+    {
+      io_watch watch(handle);
+      std::size_t n = 0;
+      std::tie(ec, n) =
+          co_await http::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+      (void)n;
+    }
     if (ec == http::error::body_limit) {
       // The rest of the body is unread: answer 413 and close the connection.
       handle.busy = true;
@@ -203,6 +233,7 @@ asio::awaitable<void> serve_requests(Stream* stream_p, beast::flat_buffer* buffe
       head.method = to_method(parser.get().method());
       head.target = std::string(parser.get().target());
       auto r = shared.service.reject_too_large(head);
+      io_watch watch(handle);
       co_await write_response(&stream, &header, &r, parser.get().version(), false, false);
       co_return;
     }
@@ -217,15 +248,19 @@ asio::awaitable<void> serve_requests(Stream* stream_p, beast::flat_buffer* buffe
     req.client = client;
     response r = shared.service.handle(req);
     if (r.deferred) r = co_await await_response(r.deferred);
-    if (r.pending && !co_await await_durable(r.pending)) r = shared.service.write_failed(req);
+    if (r.pending && !co_await await_durable(r.pending, handle.inbox))
+      r = shared.service.write_failed(req);
     if (r.stream) {
       co_await write_stream(&stream, &header, &r, msg.version(), &handle);
       co_return;
     }
     bool keep_alive = msg.keep_alive() && !shared.stopping.load();
-    beast::get_lowest_layer(stream).expires_after(opts.idle_timeout);
-    auto wec = co_await write_response(&stream, &header, &r, msg.version(), keep_alive,
-                                       msg.method() == http::verb::head);
+    beast::error_code wec;
+    {
+      io_watch watch(handle);
+      wec = co_await write_response(&stream, &header, &r, msg.version(), keep_alive,
+                                    msg.method() == http::verb::head);
+    }
     if (wec || !keep_alive) co_return;
   }
 }

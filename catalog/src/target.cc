@@ -39,6 +39,7 @@ parsed_target parse_target(std::string_view target) {
   auto q = target.find('?');
   std::string_view path = target.substr(0, q);
   t.path = std::string(path);
+  t.segments.reserve(4);  // every route has at most three segments: one allocation
   std::size_t pos = 0;
   while (pos <= path.size()) {
     auto slash = path.find('/', pos);

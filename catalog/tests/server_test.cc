@@ -191,6 +191,69 @@ TEST(catalog_server, stop_closes_idle_keep_alive_connections_promptly) {
   EXPECT_TRUE(ec == asio::error::eof || ec == asio::error::connection_reset) << ec.message();
 }
 
+// The coarse idle check (no per-request deadline timer): a keep-alive connection that sends
+// nothing, and one that stalls halfway through a request head, are both closed once they
+// waited longer than idle_timeout, while a busy connection on the same server keeps going.
+TEST(catalog_server, idle_check_closes_silent_and_stalled_connections_after_the_timeout) {
+  server_options opts;
+  opts.idle_timeout = std::chrono::milliseconds(300);
+  running_server srv(make_memory_store(), service_options{}, opts);
+  namespace asio = boost::asio;
+  namespace http = boost::beast::http;
+  asio::io_context ioc;
+  auto connect = [&] {
+    asio::ip::tcp::socket sock(ioc);
+    sock.connect({asio::ip::make_address("127.0.0.1"), srv.port()});
+    return sock;
+  };
+  auto get_health = [](asio::ip::tcp::socket& sock, boost::beast::flat_buffer& buf) {
+    http::request<http::string_body> req{http::verb::get, "/health", 11};
+    req.set(http::field::host, "x");
+    http::write(sock, req);
+    http::response<http::string_body> res;
+    http::read(sock, buf, res);
+    return res;
+  };
+  auto silent = connect();
+  boost::beast::flat_buffer silent_buf;
+  ASSERT_EQ(get_health(silent, silent_buf).result_int(), 200u);
+  auto stalled = connect();
+  asio::write(stalled, asio::buffer(std::string_view("GET /health HTTP/1.1\r\nHost: x\r\n")));
+  auto busy = connect();
+  boost::beast::flat_buffer busy_buf;
+  auto start = std::chrono::steady_clock::now();
+  auto closed = [](asio::ip::tcp::socket& sock) {
+    pollfd p{sock.native_handle(), POLLIN, 0};
+    if (::poll(&p, 1, 0) != 1) return false;
+    char byte;
+    boost::system::error_code ec;
+    auto n = sock.read_some(asio::buffer(&byte, 1), ec);
+    return n == 0 && (ec == asio::error::eof || ec == asio::error::connection_reset);
+  };
+  bool silent_closed = false;
+  bool stalled_closed = false;
+  int busy_requests = 0;
+  while (!(silent_closed && stalled_closed) &&
+         std::chrono::steady_clock::now() - start < std::chrono::seconds(5)) {
+    // A request at least every 50 ms: never idle for the timeout, so never closed.
+    ASSERT_EQ(get_health(busy, busy_buf).result_int(), 200u) << "after " << busy_requests;
+    ++busy_requests;
+    silent_closed = silent_closed || closed(silent);
+    stalled_closed = stalled_closed || closed(stalled);
+    // Wait for either connection to end (or 50 ms) before the busy one's next request.
+    pollfd ends[2] = {{silent.native_handle(), POLLIN, 0}, {stalled.native_handle(), POLLIN, 0}};
+    ::poll(ends, 2, 50);
+  }
+  auto waited = std::chrono::steady_clock::now() - start;
+  EXPECT_TRUE(silent_closed) << "the silent keep-alive connection is still open";
+  EXPECT_TRUE(stalled_closed) << "the connection with a half-sent request is still open";
+  // Closed no earlier than the timeout (the silent one went idle before start) and no
+  // later than the timeout, one check period and the polling step.
+  EXPECT_GE(waited, std::chrono::milliseconds(250));
+  EXPECT_LT(waited, std::chrono::seconds(2));
+  ASSERT_EQ(get_health(busy, busy_buf).result_int(), 200u);
+}
+
 TEST(catalog_server, state_survives_a_restart_on_sqlite) {
   auto dir =
       std::filesystem::temp_directory_path() / ("catalog-restart-" + std::to_string(::getpid()));
@@ -294,6 +357,49 @@ TEST(catalog_server, an_acknowledged_heartbeat_is_in_the_sqlite_file) {
     ASSERT_EQ(records.size(), 1u);
     // The server stamped the last heartbeat after the client sent it.
     EXPECT_GE(records[0].last_seen, sent_last) << "round " << round;
+  }
+  std::filesystem::remove_all(dir);
+}
+
+// Many connections' heartbeats commit in shared SQLite transactions and their sessions are
+// woken in batches (one drain per io_context): every one is answered, and each answer came
+// after its write was in the file.
+TEST(catalog_server, concurrent_heartbeats_on_sqlite_are_all_acknowledged_after_their_commit) {
+  auto dir =
+      std::filesystem::temp_directory_path() / ("catalog-concurrent-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  store_url url{store_url::kind::sqlite, (dir / "catalog.db").string()};
+  constexpr int clients = 8;
+  constexpr int beats = 25;
+  std::vector<wall_time> last_sent(clients);
+  {
+    running_server srv(open_instance_store(url).value(), {});
+    std::vector<std::thread> threads;
+    std::atomic<int> acked{0};
+    for (int i = 0; i < clients; ++i) {
+      threads.emplace_back([&, i] {
+        auto c = srv.client();
+        auto id = "c" + std::to_string(i);
+        auto reg = R"({"instance_id":")" + id + R"(","name":"n","version":"1","host":"h"})";
+        auto r = c.exchange("POST", "/instances", reg);
+        if (!r || r->status != 201u) return;
+        for (int k = 0; k < beats; ++k) {
+          last_sent[i] = wall_clock::now();
+          auto b = c.exchange("POST", "/instances/" + id + "/heartbeat", {});
+          if (b && b->status == 200u) acked.fetch_add(1);
+        }
+      });
+    }
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(acked.load(), clients * beats);
+    // Checked against the file while the server still runs: acknowledged means committed.
+    auto records = open_instance_store(url).value()->load_all().value();
+    ASSERT_EQ(records.size(), static_cast<std::size_t>(clients));
+    for (const auto& r : records) {
+      int i = std::stoi(r.instance_id.substr(1));
+      EXPECT_GE(r.last_seen, last_sent[i]) << r.instance_id;
+    }
   }
   std::filesystem::remove_all(dir);
 }
