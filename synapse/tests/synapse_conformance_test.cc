@@ -84,10 +84,17 @@ TEST_P(synapse_conformance, star_matches_one_token_and_gt_matches_the_rest) {
   subscribe(*a, prefix_ + ".*.TASK", star.make());
   subscribe(*a, prefix_ + ".>", rest.make());
   sync(*a, *b);
-  publish(*b, prefix_ + ".dev.TASK");
-  publish(*b, prefix_ + ".dev.extra.TASK");
-  ASSERT_TRUE(eventually([&] { return rest.size() == 2; }));
-  EXPECT_EQ(star.size(), 1u);
+  publish(*b, prefix_ + ".dev.TASK", make_signal("one"));
+  publish(*b, prefix_ + ".dev.extra.TASK", make_signal("two"));
+  // A last one both match: one subscription's deliveries keep their order, so once star has
+  // it, a wrong match of ".dev.extra.TASK" would have arrived before it. (Two subscriptions
+  // are not ordered with each other: NATS delivers each on its own thread.)
+  publish(*b, prefix_ + ".end.TASK", make_signal("end"));
+  ASSERT_TRUE(eventually([&] { return rest.size() == 3 && star.size() >= 2; }));
+  auto got = star.all();
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0].payload, make_signal("one").payload);
+  EXPECT_EQ(got[1].payload, make_signal("end").payload);
 }
 
 TEST_P(synapse_conformance, queue_group_splits_messages_and_dopplers_see_all) {
