@@ -134,7 +134,9 @@ asio::awaitable<std::shared_ptr<pathway>> open_and_publish(std::shared_ptr<dendr
   auto task = make_task(*a);
   auto pw = std::make_shared<pathway>(task.trace_id, a->scope, pathway::kind::originator);
   p->open_pathway(pw);
-  if (co_await p->publish(std::move(task))) co_return pw;
+  // Operands built first: GCC 12 mishandles temporaries in co_await operands.
+  auto sending = p->publish(std::move(task));
+  if (co_await std::move(sending)) co_return pw;
   pw->close();
   co_return nullptr;
 }

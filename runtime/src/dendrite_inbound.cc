@@ -88,8 +88,12 @@ void publish_replies_now(dendrite::impl& p, const axon& a, const signal& task, s
 
 asio::awaitable<void> publish_replies_co(std::shared_ptr<dendrite::impl> p, signal reply,
                                          std::optional<signal> fin) {
-  if (co_await p->publish(std::move(reply))) ++p->st.replies;
-  if (fin && co_await p->publish(std::move(*fin))) ++p->st.replies;
+  // Operands built first: GCC 12 mishandles temporaries in co_await operands.
+  auto sending = p->publish(std::move(reply));
+  if (co_await std::move(sending)) ++p->st.replies;
+  if (!fin) co_return;
+  sending = p->publish(std::move(*fin));
+  if (co_await std::move(sending)) ++p->st.replies;
 }
 
 // Over a transport. A plain function too: the coroutine's by-value arguments are temporaries
