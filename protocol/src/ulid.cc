@@ -44,20 +44,27 @@ generator& global_generator() {
   return g;
 }
 
+// Writes the `n` low 5-bit groups of `bits` as Crockford characters, most significant first.
+void put_base32(char* out, std::uint64_t bits, int n) noexcept {
+  for (int i = n - 1; i >= 0; --i, bits >>= 5) out[i] = crockford[bits & 31];
+}
+
 }  // namespace
 
 std::string new_ulid() {
   std::uint64_t ms, lo;
   std::uint16_t hi;
   global_generator().next(ms, hi, lo);
-  std::string out(26, '0');
-  // 128 bits = 48 time + 80 random; 26 chars * 5 bits = 130, the top 2 bits are zero.
-  unsigned __int128 v = (static_cast<unsigned __int128>(ms & 0xFFFFFFFFFFFFULL) << 80) |
-                        (static_cast<unsigned __int128>(hi) << 64) | lo;
-  for (int i = 25; i >= 0; --i) {
-    out[static_cast<std::size_t>(i)] = crockford[static_cast<unsigned>(v & 31)];
-    v >>= 5;
-  }
+  // Room for a 4-character id prefix: prefixed_id::generate's `prefix + new_ulid()` then
+  // inserts into this buffer instead of allocating a second one.
+  std::string out;
+  out.reserve(30);
+  out.resize(26);
+  // 26 characters = 10 for the 48-bit time (the top 2 of their 50 bits are zero) + 16 for the
+  // 80 random bits, written as two 40-bit halves with 64-bit arithmetic.
+  put_base32(out.data(), ms & 0xFFFFFFFFFFFFULL, 10);
+  put_base32(out.data() + 10, (std::uint64_t{hi} << 24) | (lo >> 40), 8);
+  put_base32(out.data() + 18, lo & 0xFFFFFFFFFFULL, 8);
   return out;
 }
 

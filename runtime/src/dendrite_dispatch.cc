@@ -115,54 +115,80 @@ asio::awaitable<result<signal>> dendrite::async_dispatch_task(dispatch_args a) {
   co_return task;
 }
 
+namespace {
+
+// Opens the Pathway of a new TASK and publishes the TASK in process; null when the publish
+// failed. A plain function: the TASK is not held in the caller's coroutine frame.
+std::shared_ptr<pathway> open_and_publish_now(dendrite::impl& p, const dispatch_args& a) {
+  auto task = make_task(a);
+  auto pw = std::make_shared<pathway>(task.trace_id, a.scope, pathway::kind::originator);
+  p.open_pathway(pw);
+  if (p.publish_now(std::move(task))) return pw;
+  pw->close();
+  return nullptr;
+}
+
+// The same over a transport.
+asio::awaitable<std::shared_ptr<pathway>> open_and_publish(std::shared_ptr<dendrite::impl> p,
+                                                           const dispatch_args* a) {
+  auto task = make_task(*a);
+  auto pw = std::make_shared<pathway>(task.trace_id, a->scope, pathway::kind::originator);
+  p->open_pathway(pw);
+  // Operands built first: GCC 12 mishandles temporaries in co_await operands.
+  auto sending = p->publish(std::move(task));
+  if (co_await std::move(sending)) co_return pw;
+  pw->close();
+  co_return nullptr;
+}
+
+/// Closes the Pathway when the call leaves, after its result was taken.
+struct pathway_closer {
+  explicit pathway_closer(pathway* p) : pw(p) {}
+  pathway* pw;
+  pathway_closer(const pathway_closer&) = delete;
+  pathway_closer& operator=(const pathway_closer&) = delete;
+  ~pathway_closer() { pw->close(); }
+};
+
+}  // namespace
+
 asio::awaitable<result<std::shared_ptr<pathway>>> dendrite::async_dispatch(dispatch_args a) {
   auto p = impl_;
   require_orchestrator(*p, "dispatch");
   if (!p->running) co_return make_error_code(errc::not_running);
   if (!p->is_pathway_subscribed()) co_await p->ensure_pathway_types();
-  auto task = make_task(a);
-  auto pw = std::make_shared<pathway>(task.trace_id, a.scope, pathway::kind::originator);
-  p->open_pathway(pw);
-  bool sent = false;
+  std::shared_ptr<pathway> pw;
   if (p->memory_bus)
-    sent = p->publish_now(std::move(task));  // no coroutine frame in process
+    pw = open_and_publish_now(*p, a);  // no coroutine frame in process
   else
-    sent = co_await p->publish(std::move(task));
-  if (!sent) {
-    pw->close();
-    co_return make_error_code(errc::publish_failed);
-  }
+    pw = co_await open_and_publish(p, &a);
+  if (!pw) co_return make_error_code(errc::publish_failed);
   co_return pw;
 }
 
 // The body of async_dispatch inlined (one coroutine frame less on the hottest path); the
-// Pathway is private to this call, so the reply is moved out of it, not copied.
+// Pathway is private to this call, so the reply is moved out of it, not copied. The TASK is
+// built in a plain function: held here, it took this frame past asio's 1,020-byte recycling
+// limit (a malloc and a free per call).
 asio::awaitable<result<signal>> dendrite::async_dispatch_and_wait(dispatch_args a,
                                                                   milliseconds timeout) {
   auto p = impl_;
   require_orchestrator(*p, "dispatch");
   if (!p->running) co_return make_error_code(errc::not_running);
   if (!p->is_pathway_subscribed()) co_await p->ensure_pathway_types();
-  auto task = make_task(a);
-  auto pw = std::make_shared<pathway>(task.trace_id, a.scope, pathway::kind::originator);
-  p->open_pathway(pw);
-  bool sent = false;
+  std::shared_ptr<pathway> pw;
   if (p->memory_bus)
-    sent = p->publish_now(std::move(task));
+    pw = open_and_publish_now(*p, a);
   else
-    sent = co_await p->publish(std::move(task));
-  if (!sent) {
-    pw->close();
-    co_return make_error_code(errc::publish_failed);
-  }
+    pw = co_await open_and_publish(p, &a);
+  if (!pw) co_return make_error_code(errc::publish_failed);
   // An in-process Neuron may have replied inside the publish: then this coroutine has not
   // suspended since it was resumed, and a caller looping on dispatch_and_wait would starve
-  // the executor (the finished Neuron runs' completions pile up). Yield once in that case.
-  bool replied = pw->ready();
-  auto r = co_await pw->async_wait_once(timeout);
-  pw->close();
-  if (replied) co_await asio::post(p->ex, asio::use_awaitable);
-  co_return r;
+  // the executor (the finished Neuron runs' completions pile up). Yield once in that case;
+  // the reply stays in the Pathway's log (private to this call) meanwhile.
+  if (pw->ready()) co_await asio::post(p->ex, asio::use_awaitable);
+  pathway_closer closer{pw.get()};
+  co_return co_await pw->async_wait_once(timeout);
 }
 
 asio::awaitable<result<signal>> dendrite::async_run_with_retry(dispatch_args a,

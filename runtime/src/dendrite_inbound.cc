@@ -66,27 +66,53 @@ struct task_completion {
 };
 
 // rec stays valid until task_completion runs, after this coroutine finished.
+// The FINAL that follows the AGENT_OUTPUT of a TASK with payload.finalize.
+std::optional<signal> final_of(const axon& a, const signal& task, const signal& reply) {
+  if (reply.type != signal_type::agent_output || task.payload.find("finalize") != "true")
+    return std::nullopt;
+  json::value output = json::object();
+  if (auto text = reply.payload.find("output")) output = json::parse(*text);
+  return protocol::final_signal({.result = std::move(output)},
+                                {.directed = protocol::directed{.id = a.neuron_id()},
+                                 .trace = reply.trace_id,
+                                 .parent = reply.id});
+}
+
+// In process: a plain function, so that neither Signal is held in task_main's coroutine frame
+// (a frame over asio's 1,020-byte recycling limit is a malloc and a free per Neuron run).
+void publish_replies_now(dendrite::impl& p, const axon& a, const signal& task, signal&& reply) {
+  auto fin = final_of(a, task, reply);
+  if (p.publish_now(std::move(reply))) ++p.st.replies;
+  if (fin && p.publish_now(std::move(*fin))) ++p.st.replies;
+}
+
+asio::awaitable<void> publish_replies_co(std::shared_ptr<dendrite::impl> p, signal reply,
+                                         std::optional<signal> fin) {
+  // Operands built first: GCC 12 mishandles temporaries in co_await operands.
+  auto sending = p->publish(std::move(reply));
+  if (co_await std::move(sending)) ++p->st.replies;
+  if (!fin) co_return;
+  sending = p->publish(std::move(*fin));
+  if (co_await std::move(sending)) ++p->st.replies;
+}
+
+// Over a transport. A plain function too: the coroutine's by-value arguments are temporaries
+// of this call, not of task_main's frame.
+asio::awaitable<void> publish_replies(const std::shared_ptr<dendrite::impl>& p, const axon& a,
+                                      const signal& task, signal&& reply) {
+  auto fin = final_of(a, task, reply);
+  return publish_replies_co(p, std::move(reply), std::move(fin));
+}
+
 asio::awaitable<void> task_main(std::shared_ptr<dendrite::impl> p, std::shared_ptr<axon> a,
                                 dendrite::impl::task_rec* rec) {
   const signal& task = rec->task;
   auto reply = co_await a->async_handle_task(&task, p->self);
   if (rec->cancelled) co_return;  // a STOPped Neuron publishes nothing
-  std::optional<signal> fin;
-  if (reply.type == signal_type::agent_output && task.payload.find("finalize") == "true") {
-    json::value output = json::object();
-    if (auto text = reply.payload.find("output")) output = json::parse(*text);
-    fin = protocol::final_signal({.result = std::move(output)},
-                                 {.directed = protocol::directed{.id = a->neuron_id()},
-                                  .trace = reply.trace_id,
-                                  .parent = reply.id});
-  }
-  if (p->memory_bus) {  // in process: no coroutine frame per publish
-    if (p->publish_now(std::move(reply))) ++p->st.replies;
-    if (fin && p->publish_now(std::move(*fin))) ++p->st.replies;
-    co_return;
-  }
-  if (co_await p->publish(std::move(reply))) ++p->st.replies;
-  if (fin && co_await p->publish(std::move(*fin))) ++p->st.replies;
+  if (p->memory_bus)              // in process: no coroutine frame per publish
+    publish_replies_now(*p, *a, task, std::move(reply));
+  else
+    co_await publish_replies(p, *a, task, std::move(reply));
 }
 
 asio::awaitable<void> run_async_handler(std::shared_ptr<dendrite::impl> p,
