@@ -5,12 +5,6 @@
 #   neuromesh_test(NAME signal_test SOURCES tests/signal_test.cc DEPS neuromesh::protocol
 #                  LABELS unit|service [TIMEOUT s])
 
-# Asio keeps freed coroutine frames and handlers of up to 1,020 bytes per thread for reuse, 2 of
-# each kind by default; a dispatch_and_wait round trip to an in-process Neuron nests more than
-# that, so 4 of its ~12 frames were a malloc and a free each time. It sizes a per-thread array
-# in Asio's headers, so it must be the same in every translation unit (tests' precompiled
-# header included), and in a program that links the installed libraries.
-add_compile_definitions(BOOST_ASIO_RECYCLING_ALLOCATOR_CACHE_SIZE=8)
 set(NEUROMESH_WARNINGS -Wall -Wextra -Werror -Wno-error=deprecated-declarations)
 
 function(neuromesh_layer)
