@@ -132,27 +132,12 @@ json::value axon::detect(const json::value& output) const {
   return output;
 }
 
-namespace {
-
-/// payload[key] parsed alone (the payload is canonical JSON text, so only the one value is
-/// parsed, not the whole payload); nullopt when absent.
-std::optional<json::value> payload_field(const signal& s, std::string_view key) {
-  auto text = s.payload.find(key);
-  if (!text) return std::nullopt;
-  boost::system::error_code ec;
-  auto v = json::parse(*text, ec);
-  if (ec) return std::nullopt;
-  return v;
-}
-
-}  // namespace
-
 // task by pointer: the dendrite keeps the TASK in its in-flight record until this run has
 // completed, so a running Neuron does not copy it.
 asio::awaitable<signal> axon::async_handle_task(const signal* task_ptr, dendrite* host) const {
   const signal& task = *task_ptr;
   std::string context_ref;
-  if (auto cr = payload_field(task, "context_ref"); cr && cr->is_string())
+  if (auto cr = detail::payload_value(task, "context_ref"); cr && cr->is_string())
     context_ref = std::string(cr->get_string());
   context ctx{.trace = task.trace_id,
               .task_id = task.id,
@@ -164,7 +149,7 @@ asio::awaitable<signal> axon::async_handle_task(const signal* task_ptr, dendrite
               .effector_bindings = &o_.effectors,
               .caller = host != nullptr && has_bindings() ? host->engram_caller() : nullptr};
   json::object input;
-  if (auto in = payload_field(task, "input"); in && !in->is_null()) {
+  if (auto in = detail::payload_value(task, "input"); in && !in->is_null()) {
     if (!in->is_object())
       co_return error_reply(
           task, o_.neuron_id, "NEURON_EXCEPTION",

@@ -25,15 +25,7 @@ using protocol::signal_type;
 
 namespace {
 
-/// Parses the canonical text of one payload value; nullopt when absent.
-std::optional<json::value> payload_value(const signal& s, std::string_view key) {
-  auto text = s.payload.find(key);
-  if (!text) return std::nullopt;
-  boost::system::error_code ec;
-  auto v = json::parse(*text, ec);
-  if (ec) return std::nullopt;
-  return v;
-}
+using detail::payload_value;
 
 /// payload[key] as a list of strings: {} when absent or null, nullopt when of another type.
 std::optional<std::vector<std::string>> payload_caps(const signal& s, std::string_view key) {

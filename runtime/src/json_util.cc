@@ -1,10 +1,20 @@
 #include "json_util.h"
 
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
 
 namespace neuromesh::runtime::detail {
+
+std::optional<boost::json::value> payload_value(const protocol::signal& s, std::string_view key) {
+  auto text = s.payload.find(key);
+  if (!text) return std::nullopt;
+  boost::system::error_code ec;
+  auto v = boost::json::parse(*text, ec);
+  if (ec) return std::nullopt;
+  return v;
+}
 
 std::string shown(const boost::json::value& v) {
   std::string s = boost::json::serialize(v);

@@ -2,6 +2,7 @@
 // Small JSON helpers shared by the runtime's sources (layer-internal).
 
 #include "neuromesh/protocol/raw_object.h"
+#include "neuromesh/protocol/signal.h"
 
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
@@ -33,6 +34,10 @@ bool covers(const std::vector<std::string>& have, const std::vector<std::string>
 /// A short rendering of a (bad) value for an error message: its JSON, cut to 60 bytes on a
 /// UTF-8 character boundary.
 std::string shown(const boost::json::value& v);
+
+/// payload[key] of s, parsed alone (the payload is canonical JSON text, so only that value
+/// is parsed, not the whole payload); nullopt when absent or not valid JSON.
+std::optional<boost::json::value> payload_value(const protocol::signal& s, std::string_view key);
 
 /// raw_object of a JSON object.
 inline protocol::raw_object raw(const boost::json::object& o) { return protocol::raw_object(o); }
