@@ -156,26 +156,31 @@ class nats_bus final : public bus {
 };
 
 /// Collects what a handler receives (handlers run on the io thread, tests poll from theirs).
+/// Collects what a handler receives. The handlers share its state, so a Signal delivered
+/// after the test body let the inbox go (a client that outlives it) lands harmlessly.
 class inbox {
  public:
   handler make() {
-    return [this](const protocol::signal& s) {
-      std::lock_guard lock(mu_);
-      got_.push_back(s);
+    return [st = st_](const protocol::signal& s) {
+      std::lock_guard lock(st->mu);
+      st->got.push_back(s);
     };
   }
   std::size_t size() const {
-    std::lock_guard lock(mu_);
-    return got_.size();
+    std::lock_guard lock(st_->mu);
+    return st_->got.size();
   }
   std::vector<protocol::signal> all() const {
-    std::lock_guard lock(mu_);
-    return got_;
+    std::lock_guard lock(st_->mu);
+    return st_->got;
   }
 
  private:
-  mutable std::mutex mu_;
-  std::vector<protocol::signal> got_;
+  struct state {
+    std::mutex mu;
+    std::vector<protocol::signal> got;
+  };
+  std::shared_ptr<state> st_ = std::make_shared<state>();
 };
 
 inline protocol::signal make_signal(std::string text = "hi") {
