@@ -2,6 +2,7 @@
 // lets it go) does not delay a concurrent async task's reply, nor a STOP's STOPPED; a
 // registry_store whose calls block does not hold up TASKs either.
 #include "dendrite_support.h"
+#include "gated_store.h"
 #include "neuromesh/registry/memory_store.h"
 #include "neuromesh/runtime/dendrite.h"
 #include "neuromesh/synapse/memory_synapse.h"
@@ -10,38 +11,12 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <condition_variable>
-#include <mutex>
 #include <thread>
 
 namespace neuromesh::runtime::test {
 namespace {
 
 using protocol::signal_type;
-
-/// A gate blocking threads until opened (shared by the test and the pool's threads).
-struct gate {
-  std::mutex mu;
-  std::condition_variable cv;
-  bool open = false;
-  std::atomic<int> waiting{0};
-  std::atomic<bool> on_dendrite_thread{false};
-  std::thread::id dendrite_thread;
-  void wait() {
-    if (std::this_thread::get_id() == dendrite_thread) on_dendrite_thread = true;
-    ++waiting;
-    std::unique_lock lock(mu);
-    cv.wait(lock, [this] { return open; });
-    --waiting;
-  }
-  void release() {
-    {
-      std::lock_guard lock(mu);
-      open = true;
-    }
-    cv.notify_all();
-  }
-};
 
 /// A sync Neuron that blocks on the gate, then echoes.
 struct blocking_neuron {
@@ -137,46 +112,10 @@ TEST(dendrite_blocking, sync_neuron_result_and_exception_come_back) {
   run(sync_neuron_result_and_exception_come_back);
 }
 
-/// A memory_store whose upserts block on a gate (a slow SQLite / PostgreSQL stand-in).
-class slow_store final : public registry::registry_store {
- public:
-  explicit slow_store(std::shared_ptr<gate> g) : g_(std::move(g)) {}
-  registry::store_result<void> connect() override { return inner_.connect(); }
-  void close() noexcept override { inner_.close(); }
-  std::string_view backend() const noexcept override { return "slow"; }
-  registry::store_stats stats() const noexcept override { return inner_.stats(); }
-
- protected:
-  registry::store_result<void> do_upsert(const registry::neuron_record& r) override {
-    g_->wait();
-    return inner_.upsert(r);
-  }
-  registry::store_result<void> do_mark_deregistered(std::string_view id) override {
-    return inner_.mark_deregistered(id);
-  }
-  registry::store_result<void> do_touch_heartbeat(std::string_view id, registry::time_point ts,
-                                                  std::optional<std::string_view> st) override {
-    return inner_.touch_heartbeat(id, ts, st);
-  }
-  registry::store_result<std::optional<registry::neuron_record>> do_get(
-      std::string_view id) override {
-    return inner_.get(id);
-  }
-  registry::store_result<std::vector<registry::neuron_record>> do_list(
-      const registry::list_options& o) override {
-    return inner_.list(o);
-  }
-  void count_rejected() noexcept override {}
-
- private:
-  std::shared_ptr<gate> g_;
-  registry::memory_store inner_;
-};
-
 asio::awaitable<void> blocking_store_holds_up_no_task(asio::any_io_executor ex) {
   auto g = std::make_shared<gate>();
   g->dendrite_thread = std::this_thread::get_id();
-  slow_store store(g);
+  gated_store store(g, gated_store::blocks::upsert);
   synapse::memory_synapse bus;
   dendrite w(ex, bus, nullptr, test_options("w", role::worker));
   dendrite mirror(ex, bus, &store, test_options("mirror"));

@@ -2,6 +2,7 @@
 // async_sweep_stale: the store call runs on the blocking pool) and the dendrite's shared
 // deadline queue (one timer for every timed Pathway wait).
 #include "dendrite_support.h"
+#include "gated_store.h"
 #include "neuromesh/registry/memory_store.h"
 #include "neuromesh/runtime/dendrite.h"
 #include "neuromesh/runtime/errors.h"
@@ -12,9 +13,6 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <atomic>
-#include <condition_variable>
-#include <mutex>
 #include <thread>
 
 namespace neuromesh::runtime::test {
@@ -83,56 +81,6 @@ TEST(dendrite_registry_async, async_helpers_answer_like_the_blocking_ones) {
   run(async_helpers_answer_like_the_blocking_ones);
 }
 
-/// A store whose list() blocks until released (a slow SQLite / PostgreSQL stand-in).
-class gated_store final : public registry::registry_store {
- public:
-  std::mutex mu;
-  std::condition_variable cv;
-  bool open = false;
-  std::atomic<int> listing{0};
-  std::atomic<bool> listed_on_caller_thread{false};
-  std::thread::id caller;
-  registry::memory_store inner;
-
-  void release() {
-    {
-      std::lock_guard lock(mu);
-      open = true;
-    }
-    cv.notify_all();
-  }
-  registry::store_result<void> connect() override { return inner.connect(); }
-  void close() noexcept override { inner.close(); }
-  std::string_view backend() const noexcept override { return "gated"; }
-  registry::store_stats stats() const noexcept override { return inner.stats(); }
-
- protected:
-  registry::store_result<void> do_upsert(const registry::neuron_record& r) override {
-    return inner.upsert(r);
-  }
-  registry::store_result<void> do_mark_deregistered(std::string_view id) override {
-    return inner.mark_deregistered(id);
-  }
-  registry::store_result<void> do_touch_heartbeat(std::string_view id, registry::time_point ts,
-                                                  std::optional<std::string_view> st) override {
-    return inner.touch_heartbeat(id, ts, st);
-  }
-  registry::store_result<std::optional<registry::neuron_record>> do_get(
-      std::string_view id) override {
-    return inner.get(id);
-  }
-  registry::store_result<std::vector<registry::neuron_record>> do_list(
-      const registry::list_options& o) override {
-    if (std::this_thread::get_id() == caller) listed_on_caller_thread = true;
-    ++listing;
-    std::unique_lock lock(mu);
-    cv.wait(lock, [this] { return open; });
-    --listing;
-    return inner.list(o);
-  }
-  void count_rejected() noexcept override {}
-};
-
 asio::awaitable<void> finish_find(dendrite* d, std::vector<registry::neuron_record>* out,
                                   bool* done) {
   *out = co_await d->async_find_neurons(std::string("echo"));
@@ -140,8 +88,9 @@ asio::awaitable<void> finish_find(dendrite* d, std::vector<registry::neuron_reco
 }
 
 asio::awaitable<void> async_find_neurons_holds_up_no_task(asio::any_io_executor ex) {
-  gated_store store;
-  store.caller = std::this_thread::get_id();
+  auto g = std::make_shared<gate>();
+  g->dendrite_thread = std::this_thread::get_id();
+  gated_store store(g, gated_store::blocks::list);
   synapse::memory_synapse bus;
   dendrite w(ex, bus, nullptr, test_options("w", role::worker));
   dendrite orch(ex, bus, &store, test_options("orch"));
@@ -155,16 +104,16 @@ asio::awaitable<void> async_find_neurons_holds_up_no_task(asio::any_io_executor 
   std::vector<registry::neuron_record> found;
   bool done = false;
   asio::co_spawn(ex, finish_find(&orch, &found, &done), asio::detached);
-  EXPECT_TRUE(co_await until([&] { return store.listing.load() == 1; }));
+  EXPECT_TRUE(co_await until([&] { return g->waiting.load() == 1; }));
   // The store call blocks a pool thread, not this executor: a round trip still completes.
   dispatch_args to_echo{.neuron = "echo", .input = {{"q", 1}}};
   auto r = co_await orch.async_dispatch_and_wait(std::move(to_echo), 2s);
   EXPECT_TRUE(r && r->type == signal_type::agent_output);
   EXPECT_FALSE(done);
-  store.release();
+  g->release();
   EXPECT_TRUE(co_await until([&] { return done; }));
   EXPECT_EQ(ids(found), std::vector<std::string>{"echo"});
-  EXPECT_FALSE(store.listed_on_caller_thread.load());
+  EXPECT_FALSE(g->on_dendrite_thread.load());
   co_await w.async_stop();
   co_await orch.async_stop();
 }
