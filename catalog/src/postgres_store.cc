@@ -108,17 +108,10 @@ class postgres_store final : public instance_store {
   ~postgres_store() override { writer_.reset(); }
 
   boost::system::result<std::vector<instance_record>> load_all() override {
-    auto state = std::make_shared<detail::load_state>();
-    auto result = state->promise.get_future();
-    writer_->submit(
-        [this, state] {
-          state->give(read_all(db_.work()));  // an exception fails the operation
-          return true;
-        },
-        [state](bool ok) {
-          if (!ok) state->give(errc::store_failed);
+    return detail::load_on_writer(
+        *writer_, [this]() -> boost::system::result<std::vector<instance_record>> {
+          return read_all(db_.work());  // an exception fails the operation
         });
-    return result.get();
   }
 
   void submit(instance_write w, std::function<void(bool)> done) override {

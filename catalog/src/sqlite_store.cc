@@ -87,17 +87,7 @@ class sqlite_store final : public instance_store {
   // Runs on the writer thread (the one thread that uses the connection), after everything
   // submitted before it.
   boost::system::result<std::vector<instance_record>> load_all() override {
-    auto state = std::make_shared<detail::load_state>();
-    auto result = state->promise.get_future();
-    writer_->submit(
-        [this, state] {
-          state->give(read_all());
-          return true;
-        },
-        [state](bool ok) {
-          if (!ok) state->give(errc::store_failed);
-        });
-    return result.get();
+    return detail::load_on_writer(*writer_, [this] { return read_all(); });
   }
 
   void submit(instance_write w, std::function<void(bool)> done) override {

@@ -2,7 +2,9 @@
 // Column encodings shared by the SQL backends: times as integer microseconds since the
 // epoch, intervals as milliseconds, tools as their JSON text.
 
+#include "neuromesh/catalog/errc.h"
 #include "neuromesh/catalog/instance.h"
+#include "neuromesh/registry/storage/group_writer.h"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -10,7 +12,9 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <future>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -42,16 +46,31 @@ inline constexpr const char* instances_table = "catalog_instances";
 
 namespace neuromesh::catalog::detail {
 
-/// load_all() through a store's writer thread: the read runs as one queued operation; the
-/// caller waits for whichever settles it first (the read, or the writer failing the
-/// operation). Shared, because the writer may replay or settle it after the caller left.
-struct load_state {
-  using result = boost::system::result<std::vector<instance_record>>;
-  std::promise<result> promise;
-  std::atomic<bool> given{false};
-  void give(result r) {
-    if (!given.exchange(true)) promise.set_value(std::move(r));
-  }
-};
+/// load_all() through a store's writer thread: read runs as one queued operation (so it sees
+/// every write submitted before it); the caller waits for whichever settles it first, the
+/// read or the writer failing the operation (errc::store_failed, e.g. when read threw). The
+/// state is shared, because the writer may replay or settle it after the caller left.
+inline boost::system::result<std::vector<instance_record>> load_on_writer(
+    registry::storage::group_writer& writer,
+    std::function<boost::system::result<std::vector<instance_record>>()> read) {
+  struct state {
+    std::promise<boost::system::result<std::vector<instance_record>>> promise;
+    std::atomic<bool> given{false};
+    void give(boost::system::result<std::vector<instance_record>> r) {
+      if (!given.exchange(true)) promise.set_value(std::move(r));
+    }
+  };
+  auto st = std::make_shared<state>();
+  auto result = st->promise.get_future();
+  writer.submit(
+      [st, read = std::move(read)] {
+        st->give(read());
+        return true;
+      },
+      [st](bool ok) {
+        if (!ok) st->give(errc::store_failed);
+      });
+  return result.get();
+}
 
 }  // namespace neuromesh::catalog::detail
