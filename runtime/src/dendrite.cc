@@ -357,7 +357,7 @@ std::size_t dendrite::impl::cancel_tasks(const std::string& trace) {
   // Collected first: emitting runs cancellation handlers.
   std::vector<task_rec*> hit;
   for (auto& r : tasks)
-    if (r.tracked && r.task.trace_id.str() == trace) hit.push_back(&r);
+    if (r.tracked && r.task().trace_id.str() == trace) hit.push_back(&r);
   std::size_t n = 0;
   for (auto* r : hit) {
     r->tracked = false;  // a second STOP for the trace counts nothing
@@ -384,7 +384,7 @@ void dendrite::impl::cancel_all_tasks() {
 
 void dendrite::impl::untrack_tasks(std::string_view trace) {
   for (auto& r : tasks)
-    if (r.task.trace_id.str() == trace) r.tracked = false;
+    if (r.task().trace_id.str() == trace) r.tracked = false;
 }
 
 namespace {

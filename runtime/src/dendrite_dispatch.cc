@@ -471,7 +471,7 @@ asio::awaitable<result<signal>> dendrite::async_await_decision(signal request,
 
 void dendrite::inject_task(const signal& task) {
   ++impl_->st.tasks_received;
-  impl_->route_and_run(task);
+  impl_->route_and_run(std::make_shared<signal>(task));
 }
 
 }  // namespace neuromesh::runtime

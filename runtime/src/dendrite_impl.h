@@ -86,9 +86,9 @@ struct dendrite::impl : std::enable_shared_from_this<impl> {
   // TASK live here until the run completes). STOP scans them; `tracked` turns false once the
   // trace saw FINAL / ERROR (a later STOP no longer counts them).
   struct task_rec {
-    explicit task_rec(const protocol::signal& t) : task(t) {}
-    explicit task_rec(protocol::signal&& t) : task(std::move(t)) {}
-    protocol::signal task;
+    explicit task_rec(synapse::shared_signal t) : shared(std::move(t)) {}
+    const protocol::signal& task() const noexcept { return *shared; }
+    synapse::shared_signal shared;  // the delivered TASK itself: kept, not copied
     boost::asio::cancellation_signal cancel;
     bool cancelled = false;
     bool tracked = true;
@@ -197,12 +197,11 @@ struct dendrite::impl : std::enable_shared_from_this<impl> {
 
   // ---- inbound (dendrite_inbound.cc) ----
   synapse::handler make_handler(bool task_path);
-  void on_inbound(const protocol::signal& s);
-  void on_task(const protocol::signal& s);
-  void route_and_run(const protocol::signal& task);
+  void on_inbound(const synapse::shared_signal& sp);
+  void on_task(const synapse::shared_signal& s);
+  void route_and_run(const synapse::shared_signal& task);
   /// Runs a on task (copied / moved once, into its in-flight record).
-  void run_task(std::shared_ptr<axon> a, const protocol::signal& task);
-  void run_task(std::shared_ptr<axon> a, protocol::signal&& task);
+  void run_task(std::shared_ptr<axon> a, synapse::shared_signal task);
   void start_task(std::shared_ptr<axon> a, std::list<task_rec>::iterator rec);
   void task_done(std::list<task_rec>::iterator rec);
   /// Stops STOP from counting the trace's running tasks (it saw FINAL / ERROR).

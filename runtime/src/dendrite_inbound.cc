@@ -98,7 +98,7 @@ asio::awaitable<void> publish_replies(const std::shared_ptr<dendrite::impl>& p, 
 
 asio::awaitable<void> task_main(std::shared_ptr<dendrite::impl> p, std::shared_ptr<axon> a,
                                 dendrite::impl::task_rec* rec) {
-  const signal& task = rec->task;
+  const signal& task = rec->task();
   auto reply = co_await a->async_handle_task(&task, p->self);
   if (rec->cancelled) co_return;  // a STOPped Neuron publishes nothing
   if (p->memory_bus)              // in process: no coroutine frame per publish
@@ -191,23 +191,24 @@ signal make_bid(const signal& offer, const std::string& neuron, double cost,
 synapse::handler dendrite::impl::make_handler(bool task_path) {
   std::weak_ptr<impl> weak = weak_from_this();
   if (task_path)
-    return [weak](const signal& s) {
+    return [weak](const synapse::shared_signal& s) {
       if (auto p = weak.lock()) p->on_task(s);
     };
-  return [weak](const signal& s) {
+  return [weak](const synapse::shared_signal& s) {
     if (auto p = weak.lock()) p->on_inbound(s);
   };
 }
 
 // ---- TASK ---------------------------------------------------------------------------------
 
-void dendrite::impl::on_task(const signal& s) {
+void dendrite::impl::on_task(const synapse::shared_signal& s) {
   ++st.tasks_received;
-  if (!handlers[idx(signal_type::task)].empty()) fire_handlers(s);
+  if (!handlers[idx(signal_type::task)].empty()) fire_handlers(*s);
   route_and_run(s);
 }
 
-void dendrite::impl::route_and_run(const signal& task) {
+void dendrite::impl::route_and_run(const synapse::shared_signal& shared) {
+  const signal& task = *shared;
   if (axons.empty()) {
     ++st.tasks_not_hosted;
     return;
@@ -219,14 +220,10 @@ void dendrite::impl::route_and_run(const signal& task) {
     ++st.tasks_not_hosted;
     return;
   }
-  run_task(axons[*target.index], task);
+  run_task(axons[*target.index], shared);
 }
 
-void dendrite::impl::run_task(std::shared_ptr<axon> a, const signal& task) {
-  start_task(std::move(a), tasks.emplace(tasks.end(), task));
-}
-
-void dendrite::impl::run_task(std::shared_ptr<axon> a, signal&& task) {
+void dendrite::impl::run_task(std::shared_ptr<axon> a, synapse::shared_signal task) {
   start_task(std::move(a), tasks.emplace(tasks.end(), std::move(task)));
 }
 
@@ -247,7 +244,8 @@ void dendrite::impl::task_done(std::list<task_rec>::iterator rec) {
 
 // ---- the §4.6 pipeline --------------------------------------------------------------------
 
-void dendrite::impl::on_inbound(const signal& s) {
+void dendrite::impl::on_inbound(const synapse::shared_signal& sp) {
+  const signal& s = *sp;
   switch (s.type) {
     case signal_type::discover:
       on_discover(s);
@@ -269,12 +267,12 @@ void dendrite::impl::on_inbound(const signal& s) {
   if (s.parent_id) {
     if (auto it = ops.find(s.parent_id->str()); it != ops.end()) {
       auto pw = it->second;
-      pw->deliver(s);
+      pw->deliver(sp);
     }
     if (s.type == signal_type::stopped) {
       if (auto it = collectors.find(s.parent_id->str()); it != collectors.end()) {
         auto pw = it->second;
-        pw->deliver(s);
+        pw->deliver(sp);
       }
     }
   }
@@ -299,7 +297,7 @@ void dendrite::impl::on_inbound(const signal& s) {
   if (protocol::is_pathway_type(s.type)) {
     if (auto it = pathways.find(s.trace_id.str()); it != pathways.end()) {
       auto pw = it->second;  // delivering may close and evict it
-      pw->deliver(s);
+      pw->deliver(sp);
     }
   }
   if (s.type == signal_type::register_) {
@@ -392,7 +390,7 @@ void dendrite::impl::on_award(const signal& s) {
                                            .meta = s.meta});
   task.id = s.id;
   ++st.tasks_received;
-  run_task(a, std::move(task));
+  run_task(a, std::make_shared<signal>(std::move(task)));
 }
 
 void dendrite::impl::auto_bid(const signal& offer) {

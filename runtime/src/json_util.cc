@@ -10,6 +10,7 @@ namespace neuromesh::runtime::detail {
 std::optional<boost::json::value> payload_value(const protocol::signal& s, std::string_view key) {
   auto text = s.payload.find(key);
   if (!text) return std::nullopt;
+  if (*text == "null") return boost::json::value();  // the common absent field: no parser set-up
   boost::system::error_code ec;
   auto v = boost::json::parse(*text, ec);
   if (ec) return std::nullopt;

@@ -3,6 +3,7 @@
 #include "deadline_queue.h"
 #include "neuromesh/protocol/type_sets.h"
 #include "neuromesh/runtime/errors.h"
+#include "neuromesh/synapse/synapse.h"
 #include "pathway_access.h"
 
 #include <boost/asio/as_tuple.hpp>
@@ -64,7 +65,12 @@ void pathway::on_close(std::function<void()> fn) {
 }
 
 void pathway::deliver(const signal& s) {
+  if (!closed_) deliver(std::make_shared<signal>(s));
+}
+
+void pathway::deliver(std::shared_ptr<const signal> shared) {
   if (closed_) return;
+  const signal& s = *shared;
   for (std::size_t i = 0; i < callbacks_.size(); ++i) {  // a callback may add callbacks
     if (callbacks_[i].first != s.type) continue;
     try {
@@ -77,7 +83,7 @@ void pathway::deliver(const signal& s) {
     if (closed_) return;
   }
   if (scope_ == scope::terminal && !protocol::is_terminal_scope_type(s.type)) return;
-  log_.emplace_back(s, false);  // one copy, in place
+  log_.push_back({std::move(shared), false});
   auto& e = log_.back();
   bool iter_taken = false;
   for (auto it = waiters_.begin(); it != waiters_.end();) {
@@ -125,14 +131,14 @@ asio::awaitable<result<signal>> pathway::async_take(
     std::optional<signal_type> type, bool iterate, std::optional<std::chrono::milliseconds> timeout,
     bool steal) {
   if (iterate) {
-    if (next_ < log_.size()) co_return log_[next_++].sig;
+    if (next_ < log_.size()) co_return *log_[next_++].sig;
   } else {
     for (auto& e : log_) {
       if (e.consumed) continue;
-      if (type ? e.sig.type == *type : protocol::is_wait_type(e.sig.type)) {
+      if (type ? e.sig->type == *type : protocol::is_wait_type(e.sig->type)) {
         e.consumed = true;
-        if (steal) co_return std::move(e.sig);
-        co_return e.sig;
+        if (steal) co_return synapse::take(std::move(e.sig));
+        co_return *e.sig;
       }
     }
   }
@@ -153,8 +159,8 @@ asio::awaitable<result<signal>> pathway::async_take(
   auto [ec] = co_await w->timer.async_wait(asio::as_tuple(asio::use_awaitable));
   if (deadlines) deadlines->remove(*w);
   if (w->got) {
-    if (steal && !iterate) co_return std::move(log_[*w->got].sig);
-    co_return log_[*w->got].sig;
+    if (steal && !iterate) co_return synapse::take(std::move(log_[*w->got].sig));
+    co_return *log_[*w->got].sig;
   }
   if (w->closed) co_return make_error_code(errc::pathway_closed);
   waiters_.remove(w);
@@ -165,7 +171,7 @@ asio::awaitable<result<signal>> pathway::async_take(
 
 bool pathway::ready() const noexcept {
   for (const auto& e : log_)
-    if (!e.consumed && protocol::is_wait_type(e.sig.type)) return true;
+    if (!e.consumed && protocol::is_wait_type(e.sig->type)) return true;
   return false;
 }
 

@@ -189,7 +189,7 @@ struct cosmo_synapse::impl {
       spdlog::warn("cosmo: undecodable frame on '{}': {}", to->pattern, decoded.error().what());
       return;
     }
-    detail::deliver(to, std::make_shared<const protocol::signal>(std::move(*decoded)));
+    detail::deliver(to, std::make_shared<protocol::signal>(std::move(*decoded)));
   }
 
   std::string frame_scratch;  // reused by try_fast_msg

@@ -55,7 +55,7 @@ struct subscriber : subscription_state {
   const std::string& subject() const noexcept override { return pattern; }
 
   /// Calls the handler now (on the current thread).
-  void invoke(const protocol::signal& s) noexcept {
+  void invoke(const shared_signal& s) noexcept {
     if (!live.load(std::memory_order_relaxed)) return;
     try {
       h(s);
@@ -73,13 +73,13 @@ struct subscriber : subscription_state {
 /// The function object dispatched to a subscriber's executor.
 struct delivery {
   std::shared_ptr<subscriber> to;
-  std::shared_ptr<const protocol::signal> signal;
-  void operator()() const noexcept { to->invoke(*signal); }
+  shared_signal signal;
+  void operator()() const noexcept { to->invoke(signal); }
 };
 
 /// Runs the handler inline when the caller already runs on the subscriber's executor,
 /// otherwise queues it there.
-inline void deliver(std::shared_ptr<subscriber> to, std::shared_ptr<const protocol::signal> s) {
+inline void deliver(std::shared_ptr<subscriber> to, shared_signal s) {
   auto ex = to->ex;
   boost::asio::dispatch(ex, delivery{std::move(to), std::move(s)});
 }

@@ -81,7 +81,7 @@ boost::system::error_code memory_synapse::publish(const std::string& subject, pr
   }
   impl_->stats->published.fetch_add(1, std::memory_order_relaxed);
   if (targets.empty()) return {};
-  auto shared = std::make_shared<const protocol::signal>(std::move(s));
+  auto shared = std::make_shared<protocol::signal>(std::move(s));
   // Handlers may publish (re-entering this function): deliver from a private copy.
   auto batch = std::move(targets);
   targets = {};

@@ -165,7 +165,7 @@ struct nats_synapse::impl {
     }
     auto ex = to->ex;
     asio::post(ex, detail::delivery{std::move(to),
-                                    std::make_shared<const protocol::signal>(std::move(*decoded))});
+                                    std::make_shared<protocol::signal>(std::move(*decoded))});
   }
 
   // The shared reply subscription, made on the first request. Called under mu.
@@ -203,8 +203,8 @@ struct nats_synapse::impl {
       return;
     }
     auto ex = ns->sub->ex;
-    asio::post(ex, detail::delivery{ns->sub,
-                                    std::make_shared<const protocol::signal>(std::move(*decoded))});
+    asio::post(ex,
+               detail::delivery{ns->sub, std::make_shared<protocol::signal>(std::move(*decoded))});
   }
 };
 

@@ -14,6 +14,13 @@ namespace neuromesh::synapse {
 
 namespace asio = boost::asio;
 
+protocol::signal take(shared_signal&& s) {
+  // Sound only because every backend allocates the delivered Signal non-const (synapse.h).
+  auto held = std::move(s);
+  if (held.use_count() == 1) return std::move(const_cast<protocol::signal&>(*held));
+  return *held;
+}
+
 const std::string& subscription::subject() const noexcept {
   static const std::string none;
   return state_ ? state_->subject() : none;

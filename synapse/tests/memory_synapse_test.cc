@@ -30,14 +30,50 @@ TEST(memory_synapse, receivers_share_one_immutable_signal) {
   io_thread io;
   auto m = std::make_shared<memory_synapse>();
   ASSERT_FALSE(io.run(m->async_connect()));
-  static_assert(std::is_invocable_v<handler, const protocol::signal&>);
-  std::vector<const protocol::signal*> seen;
-  for (int i = 0; i < 2; ++i)
-    ASSERT_TRUE(io.run(m->async_subscribe(
-        "x", [&](const protocol::signal& s) { seen.push_back(&s); }, std::nullopt)));
+  std::vector<const protocol::signal*> seen;  // guarded by mu: handlers run on io's thread
+  std::mutex mu;
+  shared_signal kept;
+  ASSERT_TRUE(io.run(m->async_subscribe(
+      "x",
+      [&](const protocol::signal& s) {
+        std::lock_guard lock(mu);
+        seen.push_back(&s);
+      },
+      std::nullopt)));
+  ASSERT_TRUE(io.run(m->async_subscribe(
+      "x",
+      [&](const shared_signal& s) {
+        std::lock_guard lock(mu);
+        seen.push_back(s.get());
+        kept = s;  // keeps the Signal itself, no copy
+      },
+      std::nullopt)));
   ASSERT_FALSE(m->publish("x", make_signal()));
-  ASSERT_TRUE(eventually([&] { return seen.size() == 2; }));
-  EXPECT_EQ(seen[0], seen[1]);  // one shared copy, reachable only through const&
+  ASSERT_TRUE(eventually([&] {
+    std::lock_guard lock(mu);
+    return seen.size() == 2;
+  }));
+  std::lock_guard lock(mu);
+  EXPECT_EQ(seen[0], seen[1]);     // one shared Signal, reachable only as const
+  EXPECT_EQ(seen[1], kept.get());  // the kept pointer is that Signal
+}
+
+TEST(synapse_take, moves_from_the_last_holder_and_copies_from_a_shared_one) {
+  auto made = make_signal();
+  const std::string payload = made.payload.text();
+  ASSERT_GT(payload.size(), 15u);  // on the heap: a move keeps its buffer, a copy does not
+  shared_signal a = std::make_shared<protocol::signal>(made);
+  shared_signal b = a;
+  const char* buffer = a->payload.text().data();
+  auto copied = take(std::move(b));  // a still holds it: a copy
+  EXPECT_EQ(b, nullptr);
+  EXPECT_EQ(copied.payload.text(), payload);
+  EXPECT_NE(copied.payload.text().data(), buffer);
+  EXPECT_EQ(a->payload.text(), payload);
+  auto moved = take(std::move(a));  // the last holder: moved out
+  EXPECT_EQ(a, nullptr);
+  EXPECT_EQ(moved.payload.text(), payload);
+  EXPECT_EQ(moved.payload.text().data(), buffer);
 }
 
 TEST(memory_synapse, a_handler_on_another_executor_runs_there) {

@@ -84,6 +84,8 @@ class pathway {
 
   /// Feeds one Signal (the dendrite calls this for every Signal of the trace).
   void deliver(const protocol::signal& s);
+  /// The same, keeping the delivered Signal itself (no copy).
+  void deliver(std::shared_ptr<const protocol::signal> s);
   /// Idempotent: wakes pending waiters with errc::pathway_closed, runs on_close callbacks.
   void close();
 
@@ -92,7 +94,7 @@ class pathway {
   friend struct detail::pathway_access;
   struct waiter;
   struct entry {
-    protocol::signal sig;
+    std::shared_ptr<const protocol::signal> sig;  // the delivered Signal, shared
     bool consumed = false;
   };
   /// steal: move the Signal out of the buffer (only for a Pathway nobody else can read:

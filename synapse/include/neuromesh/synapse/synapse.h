@@ -9,7 +9,8 @@
 // Delivery contract, the same on every backend:
 //  * a handler runs on the executor of the coroutine that called async_subscribe (delivered
 //    with asio::dispatch, so a publisher and subscriber on one executor pay no thread hop);
-//  * it receives a const reference: no receiver can change what another one sees;
+//  * it receives a const reference, or a shared pointer to const (a handler that keeps the
+//    Signal holds it without a copy): no receiver can change what another one sees;
 //  * an exception thrown by a handler is logged and counted (stats().handler_errors) and
 //    never reaches the transport; the subscription keeps running;
 //  * a frame that does not decode is logged, counted (stats().decode_errors) and skipped;
@@ -25,6 +26,7 @@
 #include <boost/system/result.hpp>
 
 #include <chrono>
+#include <concepts>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -33,8 +35,40 @@
 
 namespace neuromesh::synapse {
 
+/// A delivered Signal, shared by every subscriber it went to. Backends allocate it as a
+/// non-const object, so take() may move from it once one holder is left.
+using shared_signal = std::shared_ptr<const protocol::signal>;
+
+/// The Signal out of s: moved when s holds the last reference, copied otherwise.
+protocol::signal take(shared_signal&& s);
+
 /// Called once per delivered Signal. Must not block: start asynchronous work with co_spawn.
-using handler = std::function<void(const protocol::signal&)>;
+/// Either form: `void(const signal&)`, or `void(const shared_signal&)` for a handler that
+/// keeps the Signal beyond the call (it copies the pointer, not the Signal).
+class handler {
+ public:
+  handler() = default;
+  template <class F>
+  requires std::invocable<F&, const protocol::signal&> handler(
+      F f)  // NOLINT(google-explicit-constructor): a callable is a handler
+      : by_ref_(std::move(f)) {}
+  template <class F>
+  requires(!std::invocable<F&, const protocol::signal&> && std::invocable<F&, const shared_signal&>)
+      handler(F f)  // NOLINT(google-explicit-constructor)
+      : shared_(std::move(f)) {}
+
+  explicit operator bool() const noexcept { return by_ref_ || shared_; }
+  void operator()(const shared_signal& s) const {
+    if (shared_)
+      shared_(s);
+    else
+      by_ref_(*s);
+  }
+
+ private:
+  std::function<void(const protocol::signal&)> by_ref_;
+  std::function<void(const shared_signal&)> shared_;
+};
 
 /// Counters every backend keeps (monotonic since construction).
 struct synapse_stats {
