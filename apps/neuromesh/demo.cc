@@ -12,7 +12,9 @@
 //               TASK, through the Axon's Effector binding "calculator")
 // The demo Engram and the calculator are hosted by the agents' own dendrite.
 // Every Signal is on the node's web view at once. Stops on SIGINT/SIGTERM (DEREGISTER sent)
-// or after --count round trips.
+// or after --count round trips; with --count, exits 1 unless every round trip got the answer
+// its agent promises (an AGENT_OUTPUT carrying the echo, a quote, a plan, an Engram receipt
+// and recall, a product).
 #include "command.h"
 #include "neuromesh/runtime/bound_engram.h"
 #include "neuromesh/runtime/dendrite.h"
@@ -26,10 +28,12 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
 #include <csignal>
 #include <iostream>
+#include <limits>
 #include <memory>
 
 namespace neuromesh::cli {
@@ -106,15 +110,47 @@ asio::awaitable<json::value> calc(const json::object& in, const rt::context& ctx
   co_return json::object{{"product", out->result.value_or(nullptr)}};
 }
 
-void report(int i, const char* what, const rt::result<protocol::signal>& r,
+/// Whether round i got the answer its agent promises: an AGENT_OUTPUT whose output carries
+/// what that agent computes (and no error from an Engram or Effector call).
+bool answered(int i, const protocol::signal& s) {
+  if (s.type != signal_type::agent_output) return false;
+  boost::system::error_code ec;
+  auto payload = json::parse(s.payload.text(), ec);
+  if (ec || !payload.is_object()) return false;
+  const auto* out = payload.get_object().if_contains("output");
+  if (!out || !out->is_object() || out->get_object().contains("error")) return false;
+  const auto& o = out->get_object();
+  switch (i % 5) {
+    case 0:
+      return o.contains("echo");
+    case 1:
+      return o.contains("quote") && o.at("quote").is_number();
+    case 2:
+      return o.contains("plan") && o.at("plan").is_string();
+    case 3: {
+      const auto* n = o.if_contains("notes_in_memory");
+      return o.contains("stored") && o.at("stored").is_string() && n && n->is_int64() &&
+             n->get_int64() >= 1;
+    }
+    default:
+      return o.contains("product") && o.at("product").is_number();
+  }
+}
+
+/// One line per round trip; true when it got its answer.
+bool report(int i, const char* what, const rt::result<protocol::signal>& r,
             std::chrono::steady_clock::duration took) {
   const auto ms = std::chrono::duration<double, std::milli>(took).count();
+  const bool ok = r && answered(i, *r);
   std::cout << "demo #" << i << " " << what << " -> ";
   if (r)
     std::cout << to_string(r->type) << " " << r->payload.text();
   else
     std::cout << "no reply (" << r.error().message() << ")";
-  std::cout << " [" << ms << " ms]" << std::endl;
+  std::cout << " [" << ms << " ms]";
+  if (r && !ok) std::cout << " (not the expected answer)";
+  std::cout << std::endl;
+  return ok;
 }
 
 asio::awaitable<rt::result<protocol::signal>> plan_trip(rt::dendrite* dp, int i) {
@@ -211,8 +247,7 @@ asio::awaitable<int> demo_main(synapse::synapse* bus_p, demo_args a) {
   for (int i = 0; a.count == 0 || i < a.count; ++i) {
     const auto start = std::chrono::steady_clock::now();
     auto r = co_await one_round(&dispatcher, i);
-    report(i, round_name(i), r, std::chrono::steady_clock::now() - start);
-    if (!r) code = 1;
+    if (!report(i, round_name(i), r, std::chrono::steady_clock::now() - start)) code = 1;
     pause.expires_after(std::chrono::milliseconds(a.interval_ms));
     auto woke = co_await (pause.async_wait(asio::as_tuple(asio::use_awaitable)) ||
                           signals.async_wait(asio::as_tuple(asio::use_awaitable)));
@@ -229,12 +264,15 @@ void add_demo(CLI::App& root) {
   auto* cmd = root.add_subcommand("demo", "Example agents and a dispatcher loop on a node");
   cmd->add_option("--url", a->url, "Synapse URL (the node's broker)")->capture_default_str();
   cmd->add_option("-n,--namespace", a->ns, "Namespace")->capture_default_str();
+  const int most = std::numeric_limits<int>::max();
   cmd->add_option("--interval-ms", a->interval_ms, "Pause between round trips")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
-  cmd->add_option("--count", a->count, "Stop after this many round trips (0 = until Ctrl-C)")
+      ->check(CLI::Range(0, most));
+  cmd->add_option("--count", a->count,
+                  "Stop after this many round trips (0 = until Ctrl-C); exit 1 unless each "
+                  "got its answer")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(CLI::Range(0, most));
   cmd->callback([a] {
     set_exit_code(
         run_on_synapse("demo", a->url, [a](synapse::synapse* bus) { return demo_main(bus, *a); }));
