@@ -61,3 +61,6 @@ neuromesh_test(NAME engram_cli_test
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/tests/engram_cli_test.cc DEPS neuromesh::runtime TIMEOUT 120)
 target_compile_definitions(engram_cli_test PRIVATE NEUROMESH_CLI="$<TARGET_FILE:neuromesh>")
 add_dependencies(engram_cli_test neuromesh)
+# The host's bounded queue: requests past max_queued answered "overloaded" (EngramOverloaded).
+neuromesh_test(NAME engram_overload_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/tests/engram_overload_test.cc DEPS neuromesh::runtime)
