@@ -64,3 +64,6 @@ add_dependencies(engram_cli_test neuromesh)
 # The host's bounded queue: requests past max_queued answered "overloaded" (EngramOverloaded).
 neuromesh_test(NAME engram_overload_test
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/tests/engram_overload_test.cc DEPS neuromesh::runtime)
+# The caller side: recall mode all, first without hits, EffectorTimeout / EffectorCancelled.
+neuromesh_test(NAME engram_client_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/tests/engram_client_test.cc DEPS neuromesh::runtime)
