@@ -76,7 +76,7 @@ bool all_listed(const up_node& n, const std::string& liveness) {
   return true;
 }
 
-TEST(demo, answers_every_kind_of_round_trip_through_the_node_and_exits_0) {
+TEST(demo, answers_every_kind_of_round_trip_through_the_node_which_times_them) {
   temp_dir cwd;
   up_node n;
   n.start(cwd.path, cwd.path / "data");
@@ -116,6 +116,17 @@ TEST(demo, answers_every_kind_of_round_trip_through_the_node_and_exits_0) {
         "IMPRINTED", "RECALL", "RECALLED", "TOOL_CALL", "TOOL_RESULT", "REGISTER", "DEREGISTER"}) {
     EXPECT_TRUE(eventually([&] { return signals_in(n, type) >= 2; }))
         << type << " seen " << signals_in(n, type) << " times";
+  }
+  // The node timed them: 10 TASKs on the bus (the offers' tasks run inside the winner), 2 of
+  // them answered with a CLARIFICATION; one tool call and one recall per 5 rounds.
+  for (const char* needle :
+       {R"(neuromesh_node_tasks_total{outcome="output"} 8)",
+        R"(neuromesh_node_tasks_total{outcome="clarification"} 2)",
+        R"x(neuromesh_node_task_seconds_count{capability="(addressed)"} 10)x",
+        "neuromesh_node_tool_call_seconds_count 2", "neuromesh_node_recall_seconds_count 2"}) {
+    EXPECT_TRUE(eventually([&] {
+      return http(n.http_url, "GET", "/metrics").body.find(needle) != std::string::npos;
+    })) << needle;
   }
   n.proc->signal(SIGTERM);
   EXPECT_EQ(n.proc->wait_exit(), 0) << n.proc->output();
