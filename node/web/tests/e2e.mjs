@@ -88,6 +88,12 @@ try {
   check((await card.textContent()).includes("echo"), "agent e2e-echo is listed with its capability");
   await page.waitForSelector('.participant[data-id="e2e-echo"][data-liveness="alive"]', { timeout: 15000 });
   check(true, "agent e2e-echo is alive");
+  // Its card: role, kind and version from its REGISTER; its count and last signal.
+  await page.waitForFunction(() => /\d+ signals · last [A-Z_]+/.test(
+    document.querySelector('.participant[data-id="e2e-echo"]').textContent), null, { timeout: 10000 });
+  const cardText = (await card.textContent()).replace(/\s+/g, " ");
+  check(cardText.includes("neuron · echo · v1.0.0") && /\d+ signals · last [A-Z_]+/.test(cardText),
+    `participant card shows role, kind, version, count and last signal (${cardText.trim()})`);
 
   // 2. Dispatch a TASK from the page; its signals show under its trace.
   await page.selectOption("#dispatch-neuron", "e2e-echo");
