@@ -143,6 +143,12 @@ try {
   check(inspected.includes('"granted": true') && inspected.includes("tidy up"),
     "PERMISSION granted from the page on its trace, with the reason");
 
+  // 3b'. The agent leaves (DEREGISTER on SIGTERM): its card turns deregistered.
+  guard.kill("SIGTERM");
+  const left = await page.waitForSelector('.participant[data-id="e2e-guard"][data-liveness="deregistered"]',
+    { timeout: 15000 }).then(() => true, () => false);
+  check(left, "a deregistered agent shows as deregistered");
+
   // 3c. Filters: by type, by trace, by neuron; each keeps only matching rows.
   await page.click('.tabs [data-tab="stream"]');
   const rowsMatch = (what, value) => page.waitForFunction(([w, v]) => {
