@@ -1,7 +1,8 @@
 // The caller side's corners engram_host_test leaves out (reference §6.1, §6.2, §10
 // test_engram.py / test_effector.py): recall mode "all" collects every Engram of a kind until
-// the deadline, merged by score; "first" with no hits still names who answered; a tool call
-// nobody answers is EffectorTimeout, one whose trace ends is EffectorCancelled.
+// the deadline, merged by score; "first" with no hits still names who answered; an IMPRINT
+// without await_ack is fire-and-forget; a tool call nobody answers is EffectorTimeout, one
+// whose trace ends is EffectorCancelled.
 #include "neuromesh/runtime/engram_client.h"
 
 #include "neuromesh/protocol/builders.h"
@@ -133,6 +134,20 @@ TEST_F(hosted, a_first_recall_without_hits_names_the_engram_that_answered) {
   EXPECT_TRUE(r->hits.empty());
   EXPECT_EQ(r->engram_ids, std::vector<std::string>{"ctx-b"});
   EXPECT_FALSE(r->truncated);
+}
+
+TEST_F(hosted, an_imprint_without_await_ack_returns_at_once_and_still_lands) {
+  imprint_call put{.target = {.id = "ctx-a"}, .entry = {{"content", "fire and forget"}}};
+  ASSERT_FALSE(put.await_ack);  // the default, as the reference's
+  auto r = io.run(client->async_imprint(put));
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_FALSE(r->has_value());  // no receipt: nothing was awaited
+  recall_call get{.target = {.id = "ctx-a", .deadline = 5s}, .query = {{"text", "forget"}}};
+  EXPECT_TRUE(neuromesh::testing::eventually([&] {
+    auto found = io.run(client->async_recall(get));
+    return found && found->hits.size() == 1;
+  }));
+  EXPECT_EQ(b->stats().imprints, 0u);  // addressed by id: only ctx-a wrote
 }
 
 TEST_F(hosted, a_tool_call_nobody_answers_times_out_as_an_effector_error) {
