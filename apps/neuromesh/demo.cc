@@ -1,4 +1,5 @@
 // neuromesh demo [--url cosmo://127.0.0.1:7070] [-n dev] [--interval-ms 400] [--count N]
+//                [--engram ID]
 //
 // Live traffic for a newcomer: joins a running node (or any Synapse) with a few example
 // agents and keeps them busy, one line per round trip:
@@ -10,7 +11,9 @@
 //               through the Axon's Engram binding "memory")
 //   calc        multiplies with the calculator Effector     (TOOL_CALL, TOOL_RESULT inside a
 //               TASK, through the Axon's Effector binding "calculator")
-// The demo Engram and the calculator are hosted by the agents' own dendrite.
+// The demo Engram and the calculator are hosted by the agents' own dendrite; with --engram ID
+// the notes agent uses that Engram of the mesh instead (`--engram memory`: the one `neuromesh
+// up` hosts, so the notes outlive the demo) and the demo hosts none.
 // Every Signal is on the node's web view at once. Stops on SIGINT/SIGTERM (DEREGISTER sent)
 // or after --count round trips; with --count, exits 1 unless every round trip got the answer
 // its agent promises (an AGENT_OUTPUT carrying the echo, a quote, a plan, an Engram receipt
@@ -50,7 +53,8 @@ struct demo_args {
   std::string url = "cosmo://127.0.0.1:7070";
   std::string ns = "dev";
   int interval_ms = 400;
-  int count = 0;  // 0 = until a signal
+  int count = 0;       // 0 = until a signal
+  std::string engram;  // empty: host demo-memory; else the engram_id the notes agent binds
 };
 
 const char* const memory_id = "demo-memory";
@@ -184,7 +188,9 @@ asio::awaitable<rt::result<protocol::signal>> one_round(rt::dendrite* dp, int i)
       co_return co_await plan_trip(&d, i);
     case 3: {
       rt::dispatch_args a{.neuron = "notes", .input = {{"text", "note " + std::to_string(i)}}};
-      co_return co_await d.async_dispatch_and_wait(std::move(a), 3s);
+      // Longer than its two Engram calls' deadlines (2 s each): a missing Engram shows as
+      // an answer without a receipt, not as no answer.
+      co_return co_await d.async_dispatch_and_wait(std::move(a), 5s);
     }
     default: {
       rt::dispatch_args a{.neuron = "calc", .input = {{"a", i}, {"b", 7}}};
@@ -207,11 +213,15 @@ asio::awaitable<int> demo_main(synapse::synapse* bus_p, demo_args a) {
 
   rt::dendrite agents(ex, bus, nullptr,
                       {.ns = a.ns, .dendrite_id = "demo-agents", .role = rt::role::worker});
-  // Memory and tools, hosted by the agents' dendrite like any Engram / Effector on the mesh.
-  auto memory = std::make_shared<rt::memory_engram>(
-      rt::engram_identity{memory_id, "context", {"tags", "substring"}, std::nullopt});
-  (void)memory->connect();
-  agents.attach_engram(memory);
+  // Memory and tools, hosted by the agents' dendrite like any Engram / Effector on the mesh
+  // (the memory only when no Engram of the mesh was named).
+  const std::string engram_id = a.engram.empty() ? memory_id : a.engram;
+  if (a.engram.empty()) {
+    auto memory = std::make_shared<rt::memory_engram>(
+        rt::engram_identity{memory_id, "context", {"tags", "substring"}, std::nullopt});
+    (void)memory->connect();
+    agents.attach_engram(memory);
+  }
   agents.attach_effector(std::make_shared<rt::calculator_effector>());
   agents.attach(rt::axon({.neuron_id = "echo", .neuron = echo, .capabilities = {"echo"}}));
   agents.attach(rt::axon({.neuron_id = "quote-a",
@@ -224,7 +234,7 @@ asio::awaitable<int> demo_main(synapse::synapse* bus_p, demo_args a) {
       {.neuron_id = "notes",
        .neuron = notes,
        .capabilities = {"notes"},
-       .engrams = {{.name = "memory", .directed_id = memory_id, .default_deadline = 2s}}}));
+       .engrams = {{.name = "memory", .directed_id = engram_id, .default_deadline = 2s}}}));
   agents.attach(
       rt::axon({.neuron_id = "calc",
                 .neuron = calc,
@@ -239,7 +249,8 @@ asio::awaitable<int> demo_main(synapse::synapse* bus_p, demo_args a) {
     std::cerr << "demo: cannot start on " << a.url << '\n';
     co_return 1;
   }
-  std::cout << "demo: agents echo, quote-a, quote-b, planner, notes, calc; Engram " << memory_id
+  std::cout << "demo: agents echo, quote-a, quote-b, planner, notes, calc; Engram " << engram_id
+            << (a.engram.empty() ? " (hosted here)" : " (of the mesh)")
             << "; Effector calculator -- on " << a.url << " namespace " << a.ns << std::endl;
 
   int code = 0;
@@ -273,6 +284,9 @@ void add_demo(CLI::App& root) {
                   "got its answer")
       ->capture_default_str()
       ->check(CLI::Range(0, most));
+  cmd->add_option("--engram", a->engram,
+                  "engram_id the notes agent uses (e.g. memory, the node's) instead of hosting "
+                  "demo-memory");
   cmd->callback([a] {
     set_exit_code(
         run_on_synapse("demo", a->url, [a](synapse::synapse* bus) { return demo_main(bus, *a); }));

@@ -153,6 +153,44 @@ TEST(demo, its_participants_are_in_the_node_registry_while_it_runs_and_deregiste
   EXPECT_EQ(http(n.http_url, "GET", "/neurons").body, "[]");
 }
 
+TEST(demo, with_engram_memory_its_notes_live_in_the_node_engram_and_outlive_it) {
+  temp_dir cwd;
+  up_node n;
+  n.start(cwd.path, cwd.path / "data");
+  for (int run = 1; run <= 2; ++run) {
+    child demo(demo_argv(n, {"--engram", "memory", "--count", "4", "--interval-ms", "0"}),
+               cwd.path);
+    ASSERT_EQ(demo.wait_exit(30s), 0) << demo.output();
+    EXPECT_NE(demo.output().find("Engram memory (of the mesh)"), std::string::npos);
+    // The second run finds the first run's note too: they are in the node's engram.db.
+    EXPECT_NE(round_lines(demo.output())[3].find("\"notes_in_memory\":" + std::to_string(run)),
+              std::string::npos)
+        << demo.output();
+  }
+  child recall({NEUROMESH_CLI_PATH, "engram", "recall", "--url", n.broker_url, "--id", "memory",
+                "--query", R"({"tag":"demo"})"},
+               cwd.path);
+  ASSERT_EQ(recall.wait_exit(), 0) << recall.output();
+  auto found = boost::json::parse(recall.output().substr(recall.output().find('{')));
+  EXPECT_EQ(found.at("hits").as_array().size(), 2u) << recall.output();
+  EXPECT_EQ(found.at("hits").at(0).at("entry").at("content"), "note 3");
+}
+
+TEST(demo, a_round_trip_without_its_answer_fails_the_run) {
+  temp_dir cwd;
+  up_node n;
+  n.start(cwd.path, cwd.path / "data");
+  // Nobody hosts "nowhere": the notes agent still answers, with no receipt and no recall.
+  child demo(demo_argv(n, {"--engram", "nowhere", "--count", "4", "--interval-ms", "0"}), cwd.path);
+  EXPECT_EQ(demo.wait_exit(30s), 1) << demo.output();
+  auto rounds = round_lines(demo.output());
+  ASSERT_EQ(rounds.size(), 4u) << demo.output();
+  EXPECT_NE(rounds[3].find(R"("stored":null,"notes_in_memory":-1})"), std::string::npos);
+  EXPECT_NE(rounds[3].find("(not the expected answer)"), std::string::npos) << rounds[3];
+  for (int i = 0; i < 3; ++i)
+    EXPECT_EQ(rounds[i].find("not the expected answer"), std::string::npos) << rounds[i];
+}
+
 TEST(demo, an_unreachable_node_or_a_bad_flag_is_one_line_and_a_failure) {
   temp_dir cwd;
   const auto url = "cosmo://127.0.0.1:" + std::to_string(neuromesh::testing::free_port());
