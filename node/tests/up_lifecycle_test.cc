@@ -47,6 +47,17 @@ TEST(up_lifecycle, sigterm_deregisters_its_engram_on_the_bus_and_exits_0_within_
     std::lock_guard lock(mu);
     deregistered.push_back(s.directed && s.directed->id ? *s.directed->id : "?");
   });
+  // A cosmo:// sub has no ack: the watcher's own DEREGISTER coming back (same connection,
+  // in order) shows the subscription is live at the broker.
+  watcher->publish("dev", protocol::deregister_signal("probe"));
+  ASSERT_TRUE(eventually([&] {
+    std::lock_guard lock(mu);
+    return !deregistered.empty();
+  }));
+  {
+    std::lock_guard lock(mu);
+    deregistered.clear();
+  }
   const auto start = std::chrono::steady_clock::now();
   n.proc->signal(SIGTERM);
   EXPECT_EQ(n.proc->wait_exit(10s), 0) << n.proc->output();

@@ -17,7 +17,9 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import traceback
+import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from cosmo_peer import (Client, Failure, Observer, expect, expect_eq, make_signal,  # noqa: E402
@@ -59,6 +61,18 @@ class Frames(Observer):
         raise Failure(what)
 
 
+def wait_live(c):
+    """A cosmo:// sub has no ack: a probe published after the subs, on the same connection,
+    coming back shows the broker has taken every sub before it."""
+    came = threading.Event()
+    probe = make_signal("HEARTBEAT", {"status": "ok"}, {"id": "probe-" + uuid.uuid4().hex})
+    c.sub(subject("dev", "HEARTBEAT"),
+          lambda _s, f: came.set() if json.loads(f)["directed"]["id"] == probe["directed"]["id"]
+          else None)
+    c.pub(subject("dev", "HEARTBEAT"), probe)
+    expect(came.wait(10), "probe", "back within 10 s", "nothing")
+
+
 def reply_to(obs, request, type_):
     return obs.frame_of(lambda s: s["type"] == type_ and s["parent_id"] == request["id"],
                         f"{type_} to {request['type']} {request['id']}")
@@ -67,6 +81,7 @@ def reply_to(obs, request, type_):
 def python_caller_cases(url, port):
     c = Client(port)
     obs = Frames(c)
+    wait_live(c)
     serve = spawn(["engram", "serve", "--url", url, "--id", "mem", "--store", "memory:"])
     read_line(serve.stdout, r"^READY mem$")
     fx = spawn(["effector", "serve", "calculator", "--url", url])
@@ -163,6 +178,7 @@ class PythonEngram:
         for t in ("RECALL", "IMPRINT", "TOOL_CALL"):
             self.c.sub(subject("dev", t), self.on)
         self.me = me
+        wait_live(self.c)
 
     def reply(self, req, type_, payload, directed):
         self.c.pub(subject("dev", type_), make_signal(type_, payload, directed,
