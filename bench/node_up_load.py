@@ -4,9 +4,13 @@
   * idle CPU and RSS of the node (nothing connected, 5 s);
   * the Signals/s it sustains with web view pages open: publishers flood the broker for a
     few seconds while N readers follow /events exactly as the page does; reported are the
-    Signals the node saw (its /metrics) and the Signals every page received, per second.
+    Signals the node saw (its /metrics) and the Signals every page received, per second;
+  * with --demo-rounds N, then `neuromesh demo --interval-ms 0 --count N` (the demo driven
+    as hard as it goes, one round trip at a time) with the pages still open: round trips/s,
+    the Signals/s the node saw and each page received, the demo's exit code.
 
   bench/node_up_load.py build/release/apps/neuromesh/neuromesh [--pages 1] [--seconds 5]
+                        [--demo-rounds 2000]
 """
 import argparse
 import json
@@ -84,15 +88,37 @@ def publisher(broker_url, ns, stop_at, sent):
     s.close()
 
 
+def demo(binary, info, pages, rounds, work):
+    """The demo's agents and dispatcher as fast as one round trip at a time goes."""
+    counts = [p.count for p in pages]
+    before = signals_in(info["http_url"])
+    start = time.time()
+    r = subprocess.run([binary, "demo", "--url", info["broker_url"], "--interval-ms", "0",
+                        "--count", str(rounds)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                       cwd=work)
+    took = time.time() - start
+    time.sleep(1.0)  # let the pages drain
+    seen = signals_in(info["http_url"]) - before
+    answered = sum(1 for l in r.stdout.decode().splitlines()
+                   if l.startswith("demo #") and "-> AGENT_OUTPUT" in l)
+    print("demo: %d round trips in %.2f s (%.0f/s), %d answered, exit %d" %
+          (rounds, took, rounds / took, answered, r.returncode))
+    print("node: saw %d Signals during the demo (%.0f/s)" % (seen, seen / took))
+    for i, p in enumerate(pages):
+        print("page %d: received %d (%.0f/s)" % (i, p.count - counts[i], (p.count - counts[i]) / took))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("binary")
     ap.add_argument("--pages", type=int, default=1)
     ap.add_argument("--publishers", type=int, default=1)
     ap.add_argument("--seconds", type=float, default=5)
+    ap.add_argument("--demo-rounds", type=int, default=0)
     a = ap.parse_args()
+    binary = os.path.abspath(a.binary)  # the node runs in its own temp folder
     work = tempfile.mkdtemp(prefix="neuromesh-bench-")
-    up = subprocess.Popen([a.binary, "up", "--json", "--broker-listen", "127.0.0.1:0",
+    up = subprocess.Popen([binary, "up", "--json", "--broker-listen", "127.0.0.1:0",
                            "--http-listen", "127.0.0.1:0", "--data-dir", os.path.join(work, "data")],
                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=work)
     info = json.loads(up.stdout.readline())
@@ -130,6 +156,8 @@ def main():
                metric(info["http_url"], "neuromesh_web_slow_consumers_total")))
         for i, p in enumerate(pages):
             print("page %d: received %d (%.0f/s)" % (i, p.count, p.count / took))
+        if a.demo_rounds > 0:
+            demo(binary, info, pages, a.demo_rounds, work)
     finally:
         up.terminate()
         up.wait(timeout=15)

@@ -61,3 +61,15 @@ neuromesh_test(NAME engram_cli_test
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/tests/engram_cli_test.cc DEPS neuromesh::runtime TIMEOUT 120)
 target_compile_definitions(engram_cli_test PRIVATE NEUROMESH_CLI="$<TARGET_FILE:neuromesh>")
 add_dependencies(engram_cli_test neuromesh)
+# The host's bounded queue: requests past max_queued answered "overloaded" (EngramOverloaded).
+neuromesh_test(NAME engram_overload_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/tests/engram_overload_test.cc DEPS neuromesh::runtime)
+# The caller side: recall mode all, first without hits, EffectorTimeout / EffectorCancelled.
+neuromesh_test(NAME engram_client_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/tests/engram_client_test.cc DEPS neuromesh::runtime)
+# Engram and Effector wire interop with an independent Python peer (standard library only):
+# a Python caller against engram / effector serve, the engram / tool CLI against a Python host.
+add_test(NAME engram_python_interop_test
+  COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/tests/interop/engram_interop_test.py
+          $<TARGET_FILE:neuromesh>)
+set_tests_properties(engram_python_interop_test PROPERTIES LABELS unit TIMEOUT 120)

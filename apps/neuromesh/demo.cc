@@ -1,4 +1,5 @@
 // neuromesh demo [--url cosmo://127.0.0.1:7070] [-n dev] [--interval-ms 400] [--count N]
+//                [--engram ID]
 //
 // Live traffic for a newcomer: joins a running node (or any Synapse) with a few example
 // agents and keeps them busy, one line per round trip:
@@ -10,9 +11,13 @@
 //               through the Axon's Engram binding "memory")
 //   calc        multiplies with the calculator Effector     (TOOL_CALL, TOOL_RESULT inside a
 //               TASK, through the Axon's Effector binding "calculator")
-// The demo Engram and the calculator are hosted by the agents' own dendrite.
+// The demo Engram and the calculator are hosted by the agents' own dendrite; with --engram ID
+// the notes agent uses that Engram of the mesh instead (`--engram memory`: the one `neuromesh
+// up` hosts, so the notes outlive the demo) and the demo hosts none.
 // Every Signal is on the node's web view at once. Stops on SIGINT/SIGTERM (DEREGISTER sent)
-// or after --count round trips.
+// or after --count round trips; with --count, exits 1 unless every round trip got the answer
+// its agent promises (an AGENT_OUTPUT carrying the echo, a quote, a plan, an Engram receipt
+// and recall, a product).
 #include "command.h"
 #include "neuromesh/runtime/bound_engram.h"
 #include "neuromesh/runtime/dendrite.h"
@@ -26,10 +31,12 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
 #include <csignal>
 #include <iostream>
+#include <limits>
 #include <memory>
 
 namespace neuromesh::cli {
@@ -46,7 +53,8 @@ struct demo_args {
   std::string url = "cosmo://127.0.0.1:7070";
   std::string ns = "dev";
   int interval_ms = 400;
-  int count = 0;  // 0 = until a signal
+  int count = 0;       // 0 = until a signal
+  std::string engram;  // empty: host demo-memory; else the engram_id the notes agent binds
 };
 
 const char* const memory_id = "demo-memory";
@@ -106,15 +114,47 @@ asio::awaitable<json::value> calc(const json::object& in, const rt::context& ctx
   co_return json::object{{"product", out->result.value_or(nullptr)}};
 }
 
-void report(int i, const char* what, const rt::result<protocol::signal>& r,
+/// Whether round i got the answer its agent promises: an AGENT_OUTPUT whose output carries
+/// what that agent computes (and no error from an Engram or Effector call).
+bool answered(int i, const protocol::signal& s) {
+  if (s.type != signal_type::agent_output) return false;
+  boost::system::error_code ec;
+  auto payload = json::parse(s.payload.text(), ec);
+  if (ec || !payload.is_object()) return false;
+  const auto* out = payload.get_object().if_contains("output");
+  if (!out || !out->is_object() || out->get_object().contains("error")) return false;
+  const auto& o = out->get_object();
+  switch (i % 5) {
+    case 0:
+      return o.contains("echo");
+    case 1:
+      return o.contains("quote") && o.at("quote").is_number();
+    case 2:
+      return o.contains("plan") && o.at("plan").is_string();
+    case 3: {
+      const auto* n = o.if_contains("notes_in_memory");
+      return o.contains("stored") && o.at("stored").is_string() && n && n->is_int64() &&
+             n->get_int64() >= 1;
+    }
+    default:
+      return o.contains("product") && o.at("product").is_number();
+  }
+}
+
+/// One line per round trip; true when it got its answer.
+bool report(int i, const char* what, const rt::result<protocol::signal>& r,
             std::chrono::steady_clock::duration took) {
   const auto ms = std::chrono::duration<double, std::milli>(took).count();
+  const bool ok = r && answered(i, *r);
   std::cout << "demo #" << i << " " << what << " -> ";
   if (r)
     std::cout << to_string(r->type) << " " << r->payload.text();
   else
     std::cout << "no reply (" << r.error().message() << ")";
-  std::cout << " [" << ms << " ms]" << std::endl;
+  std::cout << " [" << ms << " ms]";
+  if (r && !ok) std::cout << " (not the expected answer)";
+  std::cout << std::endl;
+  return ok;
 }
 
 asio::awaitable<rt::result<protocol::signal>> plan_trip(rt::dendrite* dp, int i) {
@@ -148,7 +188,9 @@ asio::awaitable<rt::result<protocol::signal>> one_round(rt::dendrite* dp, int i)
       co_return co_await plan_trip(&d, i);
     case 3: {
       rt::dispatch_args a{.neuron = "notes", .input = {{"text", "note " + std::to_string(i)}}};
-      co_return co_await d.async_dispatch_and_wait(std::move(a), 3s);
+      // Longer than its two Engram calls' deadlines (2 s each): a missing Engram shows as
+      // an answer without a receipt, not as no answer.
+      co_return co_await d.async_dispatch_and_wait(std::move(a), 5s);
     }
     default: {
       rt::dispatch_args a{.neuron = "calc", .input = {{"a", i}, {"b", 7}}};
@@ -171,11 +213,15 @@ asio::awaitable<int> demo_main(synapse::synapse* bus_p, demo_args a) {
 
   rt::dendrite agents(ex, bus, nullptr,
                       {.ns = a.ns, .dendrite_id = "demo-agents", .role = rt::role::worker});
-  // Memory and tools, hosted by the agents' dendrite like any Engram / Effector on the mesh.
-  auto memory = std::make_shared<rt::memory_engram>(
-      rt::engram_identity{memory_id, "context", {"tags", "substring"}, std::nullopt});
-  (void)memory->connect();
-  agents.attach_engram(memory);
+  // Memory and tools, hosted by the agents' dendrite like any Engram / Effector on the mesh
+  // (the memory only when no Engram of the mesh was named).
+  const std::string engram_id = a.engram.empty() ? memory_id : a.engram;
+  if (a.engram.empty()) {
+    auto memory = std::make_shared<rt::memory_engram>(
+        rt::engram_identity{memory_id, "context", {"tags", "substring"}, std::nullopt});
+    (void)memory->connect();
+    agents.attach_engram(memory);
+  }
   agents.attach_effector(std::make_shared<rt::calculator_effector>());
   agents.attach(rt::axon({.neuron_id = "echo", .neuron = echo, .capabilities = {"echo"}}));
   agents.attach(rt::axon({.neuron_id = "quote-a",
@@ -188,7 +234,7 @@ asio::awaitable<int> demo_main(synapse::synapse* bus_p, demo_args a) {
       {.neuron_id = "notes",
        .neuron = notes,
        .capabilities = {"notes"},
-       .engrams = {{.name = "memory", .directed_id = memory_id, .default_deadline = 2s}}}));
+       .engrams = {{.name = "memory", .directed_id = engram_id, .default_deadline = 2s}}}));
   agents.attach(
       rt::axon({.neuron_id = "calc",
                 .neuron = calc,
@@ -203,7 +249,8 @@ asio::awaitable<int> demo_main(synapse::synapse* bus_p, demo_args a) {
     std::cerr << "demo: cannot start on " << a.url << '\n';
     co_return 1;
   }
-  std::cout << "demo: agents echo, quote-a, quote-b, planner, notes, calc; Engram " << memory_id
+  std::cout << "demo: agents echo, quote-a, quote-b, planner, notes, calc; Engram " << engram_id
+            << (a.engram.empty() ? " (hosted here)" : " (of the mesh)")
             << "; Effector calculator -- on " << a.url << " namespace " << a.ns << std::endl;
 
   int code = 0;
@@ -211,8 +258,7 @@ asio::awaitable<int> demo_main(synapse::synapse* bus_p, demo_args a) {
   for (int i = 0; a.count == 0 || i < a.count; ++i) {
     const auto start = std::chrono::steady_clock::now();
     auto r = co_await one_round(&dispatcher, i);
-    report(i, round_name(i), r, std::chrono::steady_clock::now() - start);
-    if (!r) code = 1;
+    if (!report(i, round_name(i), r, std::chrono::steady_clock::now() - start)) code = 1;
     pause.expires_after(std::chrono::milliseconds(a.interval_ms));
     auto woke = co_await (pause.async_wait(asio::as_tuple(asio::use_awaitable)) ||
                           signals.async_wait(asio::as_tuple(asio::use_awaitable)));
@@ -229,12 +275,18 @@ void add_demo(CLI::App& root) {
   auto* cmd = root.add_subcommand("demo", "Example agents and a dispatcher loop on a node");
   cmd->add_option("--url", a->url, "Synapse URL (the node's broker)")->capture_default_str();
   cmd->add_option("-n,--namespace", a->ns, "Namespace")->capture_default_str();
+  const int most = std::numeric_limits<int>::max();
   cmd->add_option("--interval-ms", a->interval_ms, "Pause between round trips")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
-  cmd->add_option("--count", a->count, "Stop after this many round trips (0 = until Ctrl-C)")
+      ->check(CLI::Range(0, most));
+  cmd->add_option("--count", a->count,
+                  "Stop after this many round trips (0 = until Ctrl-C); exit 1 unless each "
+                  "got its answer")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(CLI::Range(0, most));
+  cmd->add_option("--engram", a->engram,
+                  "engram_id the notes agent uses (e.g. memory, the node's) instead of hosting "
+                  "demo-memory");
   cmd->callback([a] {
     set_exit_code(
         run_on_synapse("demo", a->url, [a](synapse::synapse* bus) { return demo_main(bus, *a); }));

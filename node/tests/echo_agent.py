@@ -94,6 +94,9 @@ class Agent:
         if self.args.ask and "clarification" not in inp:
             out = make_signal("CLARIFICATION", {"question": "Which language?"}, self.me(),
                               task["trace_id"], task["id"])
+        elif self.args.permission and "permission" not in inp:
+            out = make_signal("PERMISSION", {"action": "delete files"}, self.me(),
+                              task["trace_id"], task["id"])
         else:
             out = make_signal("AGENT_OUTPUT", {"output": {"echo": inp}}, self.me(),
                               task["trace_id"], task["id"])
@@ -156,6 +159,7 @@ def main():
     p.add_argument("--version", default="1.0.0")
     p.add_argument("--heartbeat", type=float, default=1.0)
     p.add_argument("--ask", action="store_true", help="answer a first TASK with a CLARIFICATION")
+    p.add_argument("--permission", action="store_true", help="answer a first TASK with a PERMISSION")
     p.add_argument("--flood", type=int, default=0)
     p.add_argument("--rate", type=float, default=0, help="signals/s for --flood (0: as fast as possible)")
     args = p.parse_args()

@@ -224,7 +224,11 @@ asio::awaitable<engram_result<recall_result>> engram_client::async_recall(recall
     const auto p = r.payload.to_json();
     const auto id = str(p, "engram_id").value_or("");
     if (auto err = str(p, "error")) {
-      if (!first_error) first_error = engram_error{engram_errc::backend_error, id + ": " + *err};
+      if (!first_error)
+        first_error =
+            engram_error{err->starts_with("engram_overloaded:") ? engram_errc::overloaded
+                                                                : engram_errc::backend_error,
+                         id + ": " + *err};
       continue;
     }
     out.engram_ids.push_back(id);

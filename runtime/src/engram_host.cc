@@ -38,12 +38,15 @@ struct engram_host::state : std::enable_shared_from_this<engram_host::state> {
   bool started = false;
   bool stopped = false;
   std::atomic<std::uint64_t> recalls{0}, imprints{0}, tool_calls{0}, error_replies{0}, commits{0},
-      compensated{0}, publish_errors{0};
+      compensated{0}, publish_errors{0}, overloaded{0};
+  std::atomic<std::size_t> queued{0};  // requests posted to the pool, not yet running
 
   void count_reply(const signal& r) {
     if (r.payload.find("error")) ++error_replies;
   }
   std::vector<signal> handle(const signal& s);
+  /// The "overloaded" replies to a request shed without running it.
+  std::vector<signal> shed(const signal& s);
   std::size_t settle(const std::string& trace, bool rollback);
 };
 
@@ -72,9 +75,30 @@ struct publish_done {
   }
 };
 
-// Runs handle() on the pool and publishes what it returns.
+void publish_all(const std::shared_ptr<engram_host::state>& st, std::vector<signal> replies) {
+  for (auto& r : replies)
+    asio::co_spawn(st->ex, async_publish_reply(st, std::move(r)), publish_done{st});
+}
+
+bool is_request(signal_type t) noexcept {
+  return t == signal_type::recall || t == signal_type::imprint || t == signal_type::tool_call;
+}
+
+// Runs handle() on the pool and publishes what it returns; a request finding max_queued
+// others waiting is answered "overloaded" at once instead.
 void serve_on_pool(const std::shared_ptr<engram_host::state>& st, const signal& s) {
-  asio::post(st->pool, [st, s] {
+  const bool request = is_request(s.type);
+  if (request) {
+    const auto limit = st->options.max_queued;
+    if (limit > 0 && st->queued.fetch_add(1) >= limit) {
+      --st->queued;
+      ++st->overloaded;
+      publish_all(st, st->shed(s));
+      return;
+    }
+  }
+  asio::post(st->pool, [st, s, request] {
+    if (request) --st->queued;
     std::vector<signal> replies;
     try {
       replies = st->handle(s);
@@ -83,8 +107,7 @@ void serve_on_pool(const std::shared_ptr<engram_host::state>& st, const signal& 
                     s.id.str(), e.what());
       return;
     }
-    for (auto& r : replies)
-      asio::co_spawn(st->ex, async_publish_reply(st, std::move(r)), publish_done{st});
+    publish_all(st, std::move(replies));
   });
 }
 
@@ -133,6 +156,46 @@ std::vector<signal> engram_host::state::handle(const signal& s) {
     default:
       break;
   }
+  return out;
+}
+
+std::vector<signal> engram_host::state::shed(const signal& s) {
+  std::vector<signal> out;
+  const auto why = [this](const std::string& who) {
+    return who + " has " + std::to_string(options.max_queued) + " calls waiting (max_queued)";
+  };
+  const auto p = s.payload.to_json();
+  const auto text = [&p](const char* key) -> std::optional<std::string> {
+    const auto* v = p.if_contains(key);
+    if (v == nullptr || !v->is_string()) return std::nullopt;
+    return std::string(v->get_string());
+  };
+  if (s.type == signal_type::recall) {
+    for (auto& e : engrams)
+      if (addresses(*e, s.directed))
+        out.push_back(recalled_error(*e, s, "engram_overloaded: " + why(e->engram_id())));
+  } else if (s.type == signal_type::imprint) {
+    for (auto& e : engrams)
+      if (addresses(*e, s.directed)) {
+        imprint_receipt r;
+        r.engram_id = e->engram_id();
+        r.op = imprint_op_from_string(text("op").value_or("")).value_or(imprint_op::add);
+        r.error = "engram_overloaded: " + why(e->engram_id());
+        out.push_back(imprinted_reply(*e, s, r));
+      }
+  } else if (s.type == signal_type::tool_call) {
+    const auto tool = text("tool").value_or("");
+    const bool by_id = s.directed && s.directed->id && !s.directed->id->empty();
+    for (auto& fx : effectors)
+      if (addresses(*fx, s.directed) && (by_id || fx->can_serve(tool))) {
+        tool_outcome o;
+        o.tool = tool;
+        o.call_id = text("call_id");
+        o.error = "effector_overloaded: " + why(fx->effector_id());
+        out.push_back(tool_result_reply(*fx, s, o));
+      }
+  }
+  error_replies += out.size();
   return out;
 }
 
@@ -285,6 +348,7 @@ engram_host_stats engram_host::stats() const noexcept {
   s.commits = state_->commits.load();
   s.compensated = state_->compensated.load();
   s.publish_errors = state_->publish_errors.load();
+  s.overloaded = state_->overloaded.load();
   return s;
 }
 

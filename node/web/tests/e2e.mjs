@@ -5,8 +5,10 @@
 //
 // Asserts: the agent appears in Participants; a TASK dispatched from the page shows its
 // TASK and AGENT_OUTPUT under its trace; a CLARIFICATION answered from the page gets its
-// CLARIFICATION_ANSWER on the same trace; 10,000 signals later the page still renders
-// (frame time measured with the performance API and printed). Saves screenshots.
+// CLARIFICATION_ANSWER and a PERMISSION granted from the page its PERMISSION_DECISION on the
+// same trace; the type, trace and neuron filters keep only matching rows; the task-time
+// metric counts the tasks; 10,000 signals later the page still renders (frame time measured
+// with the performance API and printed). Saves screenshots.
 import { spawn } from "node:child_process";
 import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -63,8 +65,11 @@ try {
     "--caps", "echo", "--heartbeat", "0.5"]);
   const asker = start("python3", [agentPy, "--url", info.broker_url, "--id", "e2e-asker",
     "--caps", "ask", "--ask", "--heartbeat", "0.5"]);
+  const guard = start("python3", [agentPy, "--url", info.broker_url, "--id", "e2e-guard",
+    "--caps", "guard", "--permission", "--heartbeat", "0.5"]);
   await waitLine(echo, (l) => l === "ready");
   await waitLine(asker, (l) => l === "ready");
+  await waitLine(guard, (l) => l === "ready");
 
   context = await chromium.launchPersistentContext(join(work, "profile"), {
     executablePath: process.env.NEUROMESH_CHROMIUM || "/usr/bin/chromium",
@@ -83,6 +88,12 @@ try {
   check((await card.textContent()).includes("echo"), "agent e2e-echo is listed with its capability");
   await page.waitForSelector('.participant[data-id="e2e-echo"][data-liveness="alive"]', { timeout: 15000 });
   check(true, "agent e2e-echo is alive");
+  // Its card: role, kind and version from its REGISTER; its count and last signal.
+  await page.waitForFunction(() => /\d+ signals · last [A-Z_]+/.test(
+    document.querySelector('.participant[data-id="e2e-echo"]').textContent), null, { timeout: 10000 });
+  const cardText = (await card.textContent()).replace(/\s+/g, " ");
+  check(cardText.includes("neuron · echo · v1.0.0") && /\d+ signals · last [A-Z_]+/.test(cardText),
+    `participant card shows role, kind, version, count and last signal (${cardText.trim()})`);
 
   // 2. Dispatch a TASK from the page; its signals show under its trace.
   await page.selectOption("#dispatch-neuron", "e2e-echo");
@@ -113,6 +124,53 @@ try {
   await page.click("#answer-send");
   await page.waitForSelector(`[data-trace="${trace2}"] .sig-row[data-type="CLARIFICATION_ANSWER"]`, { timeout: 10000 });
   check(true, "CLARIFICATION answered from the page on its trace");
+
+  // 3b. Grant a PERMISSION from the page.
+  await page.waitForSelector('.participant[data-id="e2e-guard"]', { timeout: 15000 });
+  await page.selectOption("#dispatch-neuron", "e2e-guard");
+  await page.click("#dispatch-send");
+  await page.waitForFunction((old) => document.querySelector("#dispatch-result").dataset.trace !== old, trace2);
+  const trace3 = await page.getAttribute("#dispatch-result", "data-trace");
+  const perm = `[data-trace="${trace3}"] .sig-row[data-type="PERMISSION"]`;
+  await page.waitForSelector(perm, { timeout: 10000 });
+  await page.locator(perm).click();
+  await page.fill("#answer-reason", "tidy up");
+  await page.click("#grant");
+  const decision = `[data-trace="${trace3}"] .sig-row[data-type="PERMISSION_DECISION"]`;
+  await page.waitForSelector(decision, { timeout: 10000 });
+  await page.locator(decision).click();
+  const inspected = await page.textContent("#inspector");
+  check(inspected.includes('"granted": true') && inspected.includes("tidy up"),
+    "PERMISSION granted from the page on its trace, with the reason");
+
+  // 3b'. The agent leaves (DEREGISTER on SIGTERM): its card turns deregistered.
+  guard.kill("SIGTERM");
+  const left = await page.waitForSelector('.participant[data-id="e2e-guard"][data-liveness="deregistered"]',
+    { timeout: 15000 }).then(() => true, () => false);
+  check(left, "a deregistered agent shows as deregistered");
+
+  // 3c. Filters: by type, by trace, by neuron; each keeps only matching rows.
+  await page.click('.tabs [data-tab="stream"]');
+  const rowsMatch = (what, value) => page.waitForFunction(([w, v]) => {
+    const rows = [...document.querySelectorAll("#rows .sig-row")];
+    return rows.length > 0 && rows.every((r) => w === "type" ? r.dataset.type === v
+      : w === "trace" ? r.querySelector(".tr").textContent === v
+      : r.querySelector(".who").textContent.includes(v));
+  }, [what, value], { timeout: 10000 }).then(() => true, () => false);
+  await page.selectOption("#f-type", "CLARIFICATION_ANSWER");
+  check(await rowsMatch("type", "CLARIFICATION_ANSWER"), "type filter keeps only CLARIFICATION_ANSWER rows");
+  await page.selectOption("#f-type", "");
+  await page.fill("#f-trace", trace);
+  check(await rowsMatch("trace", trace), "trace filter keeps only the rows of that trace");
+  await page.fill("#f-trace", "");
+  await page.fill("#f-neuron", "e2e-echo");
+  check(await rowsMatch("who", "e2e-echo"), "neuron filter keeps only rows directed at e2e-echo");
+  await page.fill("#f-neuron", "");
+
+  // 3d. The task-time metric has counted the tasks answered so far.
+  const counted = await page.waitForFunction(() => parseInt(document.querySelector("#m-task").textContent, 10) >= 1,
+    null, { timeout: 10000 }).then(() => true, () => false);
+  check(counted, `task time metric counts tasks (${await page.textContent("#m-task")})`);
 
   // 4. 10,000 signals through the broker; the page keeps up and stays responsive.
   const before = await page.evaluate(() => window.neuromesh.state.total);

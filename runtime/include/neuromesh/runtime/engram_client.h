@@ -82,7 +82,9 @@ class engram_client {
   /// Wakes every waiting call with cancelled and unsubscribes.
   boost::asio::awaitable<void> async_stop();
 
-  /// invalid_argument for a bad mode or no target (nothing is sent).
+  /// invalid_argument for a bad mode or no target (nothing is sent). When every reply carried
+  /// `error`: the first of them, as overloaded ("engram_overloaded: ...", a host shedding
+  /// load) or backend_error.
   boost::asio::awaitable<engram_result<recall_result>> async_recall(recall_call c);
   /// Without await_ack: publishes and returns nullopt. With it: the receipt (a receipt
   /// error stays in the receipt), or timeout / cancelled.

@@ -20,6 +20,10 @@
 //                node = ns) when something was compensated
 // Engram and Effector calls block (SQL, files), so the shell runs handle() on its own thread
 // pool and publishes the replies from there; the receive path never waits on a database.
+// The pool's queue is bounded (options.max_queued): past it a RECALL, IMPRINT or TOOL_CALL is
+// answered at once, without touching the backend, with `error` "engram_overloaded: ..." (or
+// "effector_overloaded: ..." on a TOOL_RESULT) from each Engram / Effector it addresses
+// (EngramOverloaded, §6.1) and counted in stats().overloaded. FINAL and STOP always queue.
 //
 // Inside a Dendrite (dendrite::attach_engram / attach_effector) the host does not subscribe
 // (options.subscribe = false): the Dendrite's §4.6 pipeline hands it RECALL, IMPRINT,
@@ -54,6 +58,9 @@ struct engram_host_options {
   std::size_t threads = 2;     ///< threads running Engram and Effector calls
   /// false: async_start subscribes nothing; the owner feeds Signals to serve() / async_settle().
   bool subscribe = true;
+  /// RECALL / IMPRINT / TOOL_CALL waiting for a pool thread at most (0: no bound); more are
+  /// answered "overloaded" at once.
+  std::size_t max_queued = 1024;
 };
 
 /// Counters (monotonic since construction).
@@ -65,6 +72,7 @@ struct engram_host_stats {
   std::uint64_t commits = 0;         ///< journals committed (FINAL, STOP without rollback)
   std::uint64_t compensated = 0;     ///< writes undone by STOP with rollback
   std::uint64_t publish_errors = 0;  ///< replies the Synapse refused
+  std::uint64_t overloaded = 0;      ///< requests shed (queue full): answered "overloaded"
 };
 
 class engram_host {
