@@ -53,6 +53,13 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   neuromesh::cli::add_all_commands(app);
   if (!check_command_words(app, argc, argv)) return 1;
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    // One line naming what was wrong (CLI11 alone adds a second line and exits 109).
+    std::fprintf(stderr, "neuromesh: %s (see --help)\n", e.what());
+    return 2;
+  }
   return neuromesh::cli::exit_code();
 }
