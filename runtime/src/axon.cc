@@ -20,14 +20,14 @@ using protocol::signal;
 
 namespace {
 
-// NOLINTNEXTLINE(cppcoreguidelines-avoid-reference-coroutine-parameters): the Neuron API
-asio::awaitable<json::value> run_sync(const neuron::sync_fn* fn, const json::object& in,
-                                      const context& ctx) {
-  if (!ctx.host) co_return (*fn)(in, ctx);
+// in and ctx outlive the call: the axon resumes only after it returned.
+asio::awaitable<json::value> run_sync(const neuron::sync_fn* fn, const json::object* in,
+                                      const context* ctx) {
+  if (!ctx->host) co_return (*fn)(*in, *ctx);
   // Off the dendrite's executor: a blocking Neuron must not hold up STOP, DISCOVER or other
-  // TASKs. in and ctx outlive the call (we resume only after it returned).
-  std::function<json::value()> call = [fn, &in, &ctx] { return (*fn)(in, ctx); };
-  auto op = detail::async_run_on<json::value>(ctx.host->blocking_executor(), std::move(call));
+  // TASKs.
+  std::function<json::value()> call = [fn, in, ctx] { return (*fn)(*in, *ctx); };
+  auto op = detail::async_run_on<json::value>(ctx->host->blocking_executor(), std::move(call));
   co_return co_await std::move(op);
 }
 
@@ -37,7 +37,7 @@ asio::awaitable<json::value> run_sync(const neuron::sync_fn* fn, const json::obj
 // around it on every run).
 asio::awaitable<json::value> neuron::operator()(const json::object& in, const context& ctx) const {
   if (async_) return async_(in, ctx);
-  return run_sync(&sync_, in, ctx);
+  return run_sync(&sync_, &in, &ctx);
 }
 
 namespace {
