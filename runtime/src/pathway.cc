@@ -13,6 +13,7 @@
 #include <spdlog/spdlog.h>
 
 #include <exception>
+#include <utility>
 
 namespace neuromesh::runtime {
 
@@ -114,10 +115,12 @@ void pathway::close() {
   }
   waiters_.clear();
   // Members are moved out first: forgetting may drop the dendrite's (last) reference.
-  auto forget = std::move(forget_);
+  auto* forget = std::exchange(forget_, nullptr);
+  auto owner = std::move(forget_owner_);
   auto fns = std::move(on_close_);
   on_close_.clear();
-  if (forget) forget(*this);
+  if (forget)
+    if (auto o = owner.lock()) forget(o, *this);
   for (auto& fn : fns) {
     try {
       fn();

@@ -119,7 +119,11 @@ class pathway {
   std::vector<std::pair<protocol::signal_type, std::function<void(const protocol::signal&)>>>
       callbacks_;
   std::vector<std::function<void()>> on_close_;
-  std::function<void(const pathway&)> forget_;  // the dendrite's (runs before on_close_)
+  // The dendrite's hook (runs before on_close_): forget_(owner, *this) while the owner
+  // lives. A function pointer and a weak owner rather than a std::function: a capture of a
+  // weak_ptr does not fit std::function's inline buffer (an allocation per Pathway).
+  void (*forget_)(const std::shared_ptr<void>& owner, const pathway& pw) = nullptr;
+  std::weak_ptr<void> forget_owner_;
   // The dendrite's shared deadline queue (one timer for all its timed waits); without one
   // (a Pathway made by hand) each timed wait arms its own timer.
   std::shared_ptr<detail::deadline_queue> deadlines_;
