@@ -9,6 +9,7 @@
 #include "pathway_access.h"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/deferred.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -203,8 +204,14 @@ asio::awaitable<result<signal>> dendrite::async_dispatch_and_wait(dispatch_args 
   // suspended since it was resumed, and a caller looping on dispatch_and_wait would starve
   // the executor (the finished Neuron runs' completions pile up). Yield once in that case;
   // the reply stays in the Pathway's log (private to this call) meanwhile.
-  if (pw->ready()) co_await asio::post(p->ex, asio::use_awaitable);
+  // A deferred operation is awaited in this frame (use_awaitable would add a coroutine
+  // frame); once resumed, the reply is taken without a wait's frame either.
   pathway_closer closer{*p, pw};
+  if (pw->ready()) {
+    auto yield = asio::post(p->ex, asio::deferred);
+    co_await std::move(yield);
+    if (pw->ready()) co_return pw->take_ready();
+  }
   co_return co_await pw->async_wait_once(timeout);
 }
 

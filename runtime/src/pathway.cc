@@ -13,6 +13,7 @@
 #include <spdlog/spdlog.h>
 
 #include <exception>
+#include <stdexcept>
 #include <utility>
 
 namespace neuromesh::runtime {
@@ -176,6 +177,15 @@ bool pathway::ready() const noexcept {
   for (const auto& e : log_)
     if (!e.consumed && protocol::is_wait_type(e.sig->type)) return true;
   return false;
+}
+
+signal pathway::take_ready() {
+  for (auto& e : log_) {
+    if (e.consumed || !protocol::is_wait_type(e.sig->type)) continue;
+    e.consumed = true;
+    return synapse::take(std::move(e.sig));
+  }
+  throw std::logic_error("pathway::take_ready: nothing ready");
 }
 
 asio::awaitable<result<signal>> pathway::async_wait(

@@ -107,6 +107,8 @@ class pathway {
       std::chrono::milliseconds timeout);
   /// True when async_wait would return without suspending.
   bool ready() const noexcept;
+  /// When ready(): what async_wait_once would return, moved out without a coroutine frame.
+  protocol::signal take_ready();
   bool matches(const waiter& w, protocol::signal_type t) const noexcept;
 
   protocol::trace_id trace_;
