@@ -205,14 +205,17 @@ asio::awaitable<result<signal>> dendrite::async_dispatch_and_wait(dispatch_args 
   // the executor (the finished Neuron runs' completions pile up). Yield once in that case;
   // the reply stays in the Pathway's log (private to this call) meanwhile.
   // A deferred operation is awaited in this frame (use_awaitable would add a coroutine
-  // frame); once resumed, the reply is taken without a wait's frame either.
+  // frame). The reply is moved out of the Pathway in one place: each Signal temporary here
+  // is 336 bytes of this frame, which must stay under asio's 1,020-byte recycling limit.
   pathway_closer closer{*p, pw};
   if (pw->ready()) {
     auto yield = asio::post(p->ex, asio::deferred);
     co_await std::move(yield);
-    if (pw->ready()) co_return pw->take_ready();
+  } else {
+    auto waiting = pw->async_until_ready(timeout);
+    if (auto ec = co_await std::move(waiting)) co_return ec;
   }
-  co_return co_await pw->async_wait_once(timeout);
+  co_return pw->take_ready();
 }
 
 asio::awaitable<result<signal>> dendrite::async_run_with_retry(dispatch_args a,

@@ -7,6 +7,7 @@
 #include "pathway_access.h"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/deferred.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -38,6 +39,7 @@ struct pathway::waiter final : detail::deadline_entry {
   }
   std::optional<signal_type> type;  // nullopt: the wait() set
   bool iterate = false;
+  bool peek = false;               // leave the Signal unconsumed (async_until_ready)
   std::optional<std::size_t> got;  // index into log_
   bool closed = false;
   bool timed_out = false;
@@ -98,7 +100,7 @@ void pathway::deliver(std::shared_ptr<const signal> shared) {
     if (w.iterate) {
       iter_taken = true;
       next_ = log_.size();
-    } else {
+    } else if (!w.peek) {
       e.consumed = true;
     }
     w.timer.cancel();
@@ -132,8 +134,8 @@ void pathway::close() {
 }
 
 asio::awaitable<result<signal>> pathway::async_take(
-    std::optional<signal_type> type, bool iterate, std::optional<std::chrono::milliseconds> timeout,
-    bool steal) {
+    std::optional<signal_type> type, bool iterate,
+    std::optional<std::chrono::milliseconds> timeout) {
   if (iterate) {
     if (next_ < log_.size()) co_return *log_[next_++].sig;
   } else {
@@ -141,7 +143,6 @@ asio::awaitable<result<signal>> pathway::async_take(
       if (e.consumed) continue;
       if (type ? e.sig->type == *type : protocol::is_wait_type(e.sig->type)) {
         e.consumed = true;
-        if (steal) co_return synapse::take(std::move(e.sig));
         co_return *e.sig;
       }
     }
@@ -150,27 +151,53 @@ asio::awaitable<result<signal>> pathway::async_take(
   auto w = std::make_shared<waiter>(co_await asio::this_coro::executor);
   w->type = type;
   w->iterate = iterate;
-  w->timer.expires_at(asio::steady_timer::time_point::max());
   // Keeps the queue alive until this wait left it (the Pathway may drop it meanwhile).
-  auto deadlines = timeout ? deadlines_ : nullptr;
-  if (deadlines) {
-    w->when = std::chrono::steady_clock::now() + *timeout;
-    deadlines->add(*w);
-  } else if (timeout) {
-    w->timer.expires_after(*timeout);
-  }
+  auto deadlines = arm(*w, timeout);
   waiters_.push_back(w);
-  auto [ec] = co_await w->timer.async_wait(asio::as_tuple(asio::use_awaitable));
-  if (deadlines) deadlines->remove(*w);
-  if (w->got) {
-    if (steal && !iterate) co_return synapse::take(std::move(log_[*w->got].sig));
-    co_return *log_[*w->got].sig;
+  auto waiting = w->timer.async_wait(asio::as_tuple(asio::deferred));
+  auto [ec] = co_await std::move(waiting);
+  if (auto failed = finish(w, deadlines, ec)) co_return failed;
+  co_return *log_[*w->got].sig;
+}
+
+std::shared_ptr<detail::deadline_queue> pathway::arm(waiter& w,
+                                                     std::optional<std::chrono::milliseconds> t) {
+  w.timer.expires_at(asio::steady_timer::time_point::max());
+  auto deadlines = t ? deadlines_ : nullptr;
+  if (deadlines) {
+    w.when = std::chrono::steady_clock::now() + *t;
+    deadlines->add(w);
+  } else if (t) {
+    w.timer.expires_after(*t);
   }
-  if (w->closed) co_return make_error_code(errc::pathway_closed);
+  return deadlines;
+}
+
+boost::system::error_code pathway::finish(const std::shared_ptr<waiter>& w,
+                                          const std::shared_ptr<detail::deadline_queue>& deadlines,
+                                          boost::system::error_code ec) {
+  if (deadlines) deadlines->remove(*w);
+  if (w->got) return {};
+  if (w->closed) return make_error_code(errc::pathway_closed);
   waiters_.remove(w);
   // Own timer: it expired. Shared queue: the queue expired it.
-  if (w->timed_out || !ec) co_return make_error_code(errc::timeout);
-  co_return make_error_code(errc::cancelled);
+  if (w->timed_out || !ec) return make_error_code(errc::timeout);
+  return make_error_code(errc::cancelled);
+}
+
+// A frame without a Signal in it (dispatch_and_wait takes the reply with take_ready), so
+// that neither this frame nor dispatch_and_wait's passes asio's recycling limit.
+asio::awaitable<boost::system::error_code> pathway::async_until_ready(
+    std::chrono::milliseconds timeout) {
+  if (ready()) co_return boost::system::error_code{};
+  if (closed_) co_return make_error_code(errc::pathway_closed);
+  auto w = std::make_shared<waiter>(co_await asio::this_coro::executor);
+  w->peek = true;
+  auto deadlines = arm(*w, timeout);
+  waiters_.push_back(w);
+  auto waiting = w->timer.async_wait(asio::as_tuple(asio::deferred));
+  auto [ec] = co_await std::move(waiting);
+  co_return finish(w, deadlines, ec);
 }
 
 bool pathway::ready() const noexcept {
@@ -190,21 +217,17 @@ signal pathway::take_ready() {
 
 asio::awaitable<result<signal>> pathway::async_wait(
     std::optional<std::chrono::milliseconds> timeout) {
-  return async_take(std::nullopt, false, timeout, false);
-}
-
-asio::awaitable<result<signal>> pathway::async_wait_once(std::chrono::milliseconds timeout) {
-  return async_take(std::nullopt, false, timeout, true);
+  return async_take(std::nullopt, false, timeout);
 }
 
 asio::awaitable<result<signal>> pathway::async_wait_for(
     signal_type t, std::optional<std::chrono::milliseconds> timeout) {
-  return async_take(t, false, timeout, false);
+  return async_take(t, false, timeout);
 }
 
 asio::awaitable<result<signal>> pathway::async_next(
     std::optional<std::chrono::milliseconds> timeout) {
-  return async_take(std::nullopt, true, timeout, false);
+  return async_take(std::nullopt, true, timeout);
 }
 
 }  // namespace neuromesh::runtime

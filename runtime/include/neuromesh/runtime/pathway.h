@@ -97,18 +97,24 @@ class pathway {
     std::shared_ptr<const protocol::signal> sig;  // the delivered Signal, shared
     bool consumed = false;
   };
-  /// steal: move the Signal out of the buffer (only for a Pathway nobody else can read:
-  /// dispatch_and_wait's).
   boost::asio::awaitable<result<protocol::signal>> async_take(
       std::optional<protocol::signal_type> type, bool iterate,
-      std::optional<std::chrono::milliseconds> timeout, bool steal);
-  /// async_wait that moves the Signal out (dispatch_and_wait, which closes it afterwards).
-  boost::asio::awaitable<result<protocol::signal>> async_wait_once(
-      std::chrono::milliseconds timeout);
+      std::optional<std::chrono::milliseconds> timeout);
   /// True when async_wait would return without suspending.
   bool ready() const noexcept;
   /// When ready(): what async_wait_once would return, moved out without a coroutine frame.
   protocol::signal take_ready();
+  /// Waits until ready() (the Signal stays in the log for take_ready): errc::timeout,
+  /// errc::pathway_closed, errc::cancelled otherwise. For dispatch_and_wait's private Pathway.
+  boost::asio::awaitable<boost::system::error_code> async_until_ready(
+      std::chrono::milliseconds timeout);
+  /// A wait's deadline (the shared queue's, returned, or its own timer's).
+  std::shared_ptr<detail::deadline_queue> arm(waiter& w,
+                                              std::optional<std::chrono::milliseconds> timeout);
+  /// After a wait's timer completed with ec: {} when it got a Signal, the error otherwise.
+  boost::system::error_code finish(const std::shared_ptr<waiter>& w,
+                                   const std::shared_ptr<detail::deadline_queue>& deadlines,
+                                   boost::system::error_code ec);
   bool matches(const waiter& w, protocol::signal_type t) const noexcept;
 
   protocol::trace_id trace_;
