@@ -33,6 +33,14 @@ runtime::scope parse_scope(std::string_view s) {
 // kernel timer); the deadline, when the Pathway has a deadline queue, is kept there.
 struct pathway::waiter final : detail::deadline_entry {
   explicit waiter(const asio::any_io_executor& ex) : timer(ex) {}
+  ~waiter() {
+    if (owner) owner->unlink(*this);
+  }
+  waiter(const waiter&) = delete;
+  waiter& operator=(const waiter&) = delete;
+  pathway* owner = nullptr;  // while linked
+  waiter* prev = nullptr;
+  waiter* next = nullptr;
   void expire() override {
     timed_out = true;
     timer.cancel();
@@ -50,6 +58,21 @@ pathway::pathway(protocol::trace_id trace, runtime::scope scope, kind k)
     : trace_(std::move(trace)), scope_(scope), kind_(k) {}
 
 pathway::~pathway() { close(); }
+
+void pathway::link(waiter& w) noexcept {
+  w.owner = this;
+  w.prev = last_waiter_;
+  w.next = nullptr;
+  (last_waiter_ ? last_waiter_->next : first_waiter_) = &w;
+  last_waiter_ = &w;
+}
+
+void pathway::unlink(waiter& w) noexcept {
+  (w.prev ? w.prev->next : first_waiter_) = w.next;
+  (w.next ? w.next->prev : last_waiter_) = w.prev;
+  w.owner = nullptr;
+  w.prev = w.next = nullptr;
+}
 
 bool pathway::matches(const waiter& w, signal_type t) const noexcept {
   if (w.iterate) return true;
@@ -90,12 +113,10 @@ void pathway::deliver(std::shared_ptr<const signal> shared) {
   log_.push_back({std::move(shared), false});
   auto& e = log_.back();
   bool iter_taken = false;
-  for (auto it = waiters_.begin(); it != waiters_.end();) {
-    auto& w = **it;
-    if (!matches(w, s.type) || (w.iterate && iter_taken)) {
-      ++it;
-      continue;
-    }
+  for (waiter* next = first_waiter_; next;) {
+    auto& w = *next;
+    next = w.next;  // cancelling the timer resumes nothing here: w stays valid
+    if (!matches(w, s.type) || (w.iterate && iter_taken)) continue;
     w.got = log_.size() - 1;
     if (w.iterate) {
       iter_taken = true;
@@ -104,7 +125,7 @@ void pathway::deliver(std::shared_ptr<const signal> shared) {
       e.consumed = true;
     }
     w.timer.cancel();
-    it = waiters_.erase(it);
+    unlink(w);
   }
   if (protocol::is_terminal_type(s.type)) close();
 }
@@ -112,11 +133,11 @@ void pathway::deliver(std::shared_ptr<const signal> shared) {
 void pathway::close() {
   if (closed_) return;
   closed_ = true;
-  for (auto& w : waiters_) {
+  while (auto* w = first_waiter_) {
     w->closed = true;
     w->timer.cancel();
+    unlink(*w);
   }
-  waiters_.clear();
   // Members are moved out first: forgetting may drop the dendrite's (last) reference.
   auto* forget = std::exchange(forget_, nullptr);
   auto owner = std::move(forget_owner_);
@@ -148,16 +169,17 @@ asio::awaitable<result<signal>> pathway::async_take(
     }
   }
   if (closed_) co_return make_error_code(errc::pathway_closed);
-  auto w = std::make_shared<waiter>(co_await asio::this_coro::executor);
-  w->type = type;
-  w->iterate = iterate;
+  auto ex = co_await asio::this_coro::executor;
+  waiter w(ex);  // in this frame: no allocation per wait
+  w.type = type;
+  w.iterate = iterate;
   // Keeps the queue alive until this wait left it (the Pathway may drop it meanwhile).
-  auto deadlines = arm(*w, timeout);
-  waiters_.push_back(w);
-  auto waiting = w->timer.async_wait(asio::as_tuple(asio::deferred));
+  auto deadlines = arm(w, timeout);
+  link(w);
+  auto waiting = w.timer.async_wait(asio::as_tuple(asio::deferred));
   auto [ec] = co_await std::move(waiting);
   if (auto failed = finish(w, deadlines, ec)) co_return failed;
-  co_return *log_[*w->got].sig;
+  co_return *log_[*w.got].sig;
 }
 
 std::shared_ptr<detail::deadline_queue> pathway::arm(waiter& w,
@@ -173,15 +195,15 @@ std::shared_ptr<detail::deadline_queue> pathway::arm(waiter& w,
   return deadlines;
 }
 
-boost::system::error_code pathway::finish(const std::shared_ptr<waiter>& w,
+boost::system::error_code pathway::finish(waiter& w,
                                           const std::shared_ptr<detail::deadline_queue>& deadlines,
                                           boost::system::error_code ec) {
-  if (deadlines) deadlines->remove(*w);
-  if (w->got) return {};
-  if (w->closed) return make_error_code(errc::pathway_closed);
-  waiters_.remove(w);
+  if (deadlines) deadlines->remove(w);
+  if (w.got) return {};
+  if (w.closed) return make_error_code(errc::pathway_closed);
+  if (w.owner) unlink(w);
   // Own timer: it expired. Shared queue: the queue expired it.
-  if (w->timed_out || !ec) return make_error_code(errc::timeout);
+  if (w.timed_out || !ec) return make_error_code(errc::timeout);
   return make_error_code(errc::cancelled);
 }
 
@@ -191,11 +213,12 @@ asio::awaitable<boost::system::error_code> pathway::async_until_ready(
     std::chrono::milliseconds timeout) {
   if (ready()) co_return boost::system::error_code{};
   if (closed_) co_return make_error_code(errc::pathway_closed);
-  auto w = std::make_shared<waiter>(co_await asio::this_coro::executor);
-  w->peek = true;
-  auto deadlines = arm(*w, timeout);
-  waiters_.push_back(w);
-  auto waiting = w->timer.async_wait(asio::as_tuple(asio::deferred));
+  auto ex = co_await asio::this_coro::executor;
+  waiter w(ex);
+  w.peek = true;
+  auto deadlines = arm(w, timeout);
+  link(w);
+  auto waiting = w.timer.async_wait(asio::as_tuple(asio::deferred));
   auto [ec] = co_await std::move(waiting);
   co_return finish(w, deadlines, ec);
 }

@@ -30,7 +30,6 @@
 #include <chrono>
 #include <cstddef>
 #include <functional>
-#include <list>
 #include <memory>
 #include <optional>
 #include <string_view>
@@ -112,10 +111,12 @@ class pathway {
   std::shared_ptr<detail::deadline_queue> arm(waiter& w,
                                               std::optional<std::chrono::milliseconds> timeout);
   /// After a wait's timer completed with ec: {} when it got a Signal, the error otherwise.
-  boost::system::error_code finish(const std::shared_ptr<waiter>& w,
+  boost::system::error_code finish(waiter& w,
                                    const std::shared_ptr<detail::deadline_queue>& deadlines,
                                    boost::system::error_code ec);
   bool matches(const waiter& w, protocol::signal_type t) const noexcept;
+  void link(waiter& w) noexcept;
+  void unlink(waiter& w) noexcept;
 
   protocol::trace_id trace_;
   runtime::scope scope_;
@@ -123,7 +124,10 @@ class pathway {
   bool closed_ = false;
   std::vector<entry> log_;
   std::size_t next_ = 0;  // async_next cursor into log_
-  std::list<std::shared_ptr<waiter>> waiters_;
+  // Pending waits in arrival order: an intrusive list of waiters that live in their wait's
+  // coroutine frame (a waiter unlinks itself when destroyed; close() unlinks them all).
+  waiter* first_waiter_ = nullptr;
+  waiter* last_waiter_ = nullptr;
   std::vector<std::pair<protocol::signal_type, std::function<void(const protocol::signal&)>>>
       callbacks_;
   std::vector<std::function<void()>> on_close_;
