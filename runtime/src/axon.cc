@@ -94,9 +94,18 @@ signal axon::error_reply(const signal& task, const std::string& neuron_id, std::
       reply_envelope(task, neuron_id));
 }
 
-signal axon::map_result(const signal& task, const std::string& neuron_id,
-                        const json::value& output) {
-  auto e = reply_envelope(task, neuron_id);
+namespace {
+
+// The reply's envelope out of the run's context: its trace, task id and neuron id are the
+// reply's trace, parent and directed id, and the Neuron is done with them (no copies).
+protocol::envelope_options reply_envelope(context&& ctx) {
+  return {.directed = protocol::directed{.id = std::move(ctx.neuron_id)},
+          .trace = std::move(ctx.trace),
+          .parent = std::move(ctx.task_id),
+          .meta = {}};
+}
+
+signal map_output(protocol::envelope_options e, const json::value& output) {
   if (!output.is_object()) return protocol::agent_output_signal(output, std::move(e));
   const auto& o = output.get_object();
   auto flag = [&](std::string_view key) {
@@ -127,6 +136,13 @@ signal axon::map_result(const signal& task, const std::string& neuron_id,
         std::move(e));
   }
   return protocol::agent_output_signal(output, std::move(e));
+}
+
+}  // namespace
+
+signal axon::map_result(const signal& task, const std::string& neuron_id,
+                        const json::value& output) {
+  return map_output(reply_envelope(task, neuron_id), output);
 }
 
 json::value axon::detect(const json::value& output) const {
@@ -186,9 +202,11 @@ asio::awaitable<signal> axon::async_handle_task(const signal* task_ptr, dendrite
         !detect_output_.empty())
       output = detect(output);  // (a copy of the output otherwise)
   } catch (const std::exception& ex) {
-    co_return error_reply(task, o_.neuron_id, "NEURON_EXCEPTION", ex.what());
+    co_return protocol::error_signal(
+        {.code = "NEURON_EXCEPTION", .message = ex.what(), .recoverable = false},
+        reply_envelope(std::move(ctx)));
   }
-  co_return map_result(task, o_.neuron_id, output);
+  co_return map_output(reply_envelope(std::move(ctx)), output);
 }
 
 void axon::fire_connect() {

@@ -389,30 +389,42 @@ void dendrite::impl::untrack_tasks(std::string_view trace) {
 
 namespace {
 
-/// Forgets a Pathway when it closes (the entry's key views the Pathway's trace).
-// Small enough for std::function's inline buffer: no allocation per Pathway.
-struct forget_pathway {
-  std::weak_ptr<dendrite::impl> weak;
-  void operator()(const pathway& pw) const {
-    auto p = weak.lock();
-    if (!p) return;
-    auto it = p->pathways.find(pw.trace().str());
-    if (it != p->pathways.end() && it->second.get() == &pw) p->pathways.erase(it);
-  }
-};
+/// Forgets a Pathway when it closes (the entry's key views the Pathway's trace). The map's
+/// node is kept for the next Pathway (no allocation per dispatch).
+void forget_pathway(const std::shared_ptr<void>& owner, const pathway& pw) {
+  auto& p = *static_cast<dendrite::impl*>(owner.get());
+  auto it = p.pathways.find(pw.trace().str());
+  if (it == p.pathways.end() || it->second.get() != &pw) return;
+  auto node = p.pathways.extract(it);
+  node.mapped().reset();  // may drop the last reference to pw (close() expects that)
+  if (p.spare_pathway_nodes.size() < dendrite::impl::max_spare_nodes)
+    p.spare_pathway_nodes.push_back(std::move(node));
+}
 
 }  // namespace
 
 void dendrite::impl::open_pathway(const std::shared_ptr<pathway>& pw) {
   std::string_view key = pw->trace().str();
-  if (auto it = pathways.find(key); it != pathways.end() && it->second != pw) {
+  auto it = pathways.find(key);
+  if (it != pathways.end() && it->second != pw) {
     auto old = it->second;
     pathways.erase(it);
     old->close();
+    it = pathways.end();
   }
-  pathways.insert_or_assign(key, pw);
+  if (it == pathways.end()) {
+    if (spare_pathway_nodes.empty()) {
+      pathways.emplace(key, pw);
+    } else {
+      auto node = std::move(spare_pathway_nodes.back());
+      spare_pathway_nodes.pop_back();
+      node.key() = key;
+      node.mapped() = pw;
+      pathways.insert(std::move(node));
+    }
+  }
   detail::pathway_access::use_deadlines(*pw, deadlines);
-  detail::pathway_access::on_forget(*pw, forget_pathway{weak_from_this()});
+  detail::pathway_access::on_forget(*pw, weak_from_this(), &forget_pathway);
 }
 
 // ---- dendrite -----------------------------------------------------------------------------

@@ -9,6 +9,7 @@
 #include "pathway_access.h"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/deferred.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -121,7 +122,7 @@ namespace {
 // failed. A plain function: the TASK is not held in the caller's coroutine frame.
 std::shared_ptr<pathway> open_and_publish_now(dendrite::impl& p, const dispatch_args& a) {
   auto task = make_task(a);
-  auto pw = std::make_shared<pathway>(task.trace_id, a.scope, pathway::kind::originator);
+  auto pw = p.new_pathway(task.trace_id, a.scope);
   p.open_pathway(pw);
   if (p.publish_now(std::move(task))) return pw;
   pw->close();
@@ -132,7 +133,7 @@ std::shared_ptr<pathway> open_and_publish_now(dendrite::impl& p, const dispatch_
 asio::awaitable<std::shared_ptr<pathway>> open_and_publish(std::shared_ptr<dendrite::impl> p,
                                                            const dispatch_args* a) {
   auto task = make_task(*a);
-  auto pw = std::make_shared<pathway>(task.trace_id, a->scope, pathway::kind::originator);
+  auto pw = p->new_pathway(task.trace_id, a->scope);
   p->open_pathway(pw);
   // Operands built first: GCC 12 mishandles temporaries in co_await operands.
   auto sending = p->publish(std::move(task));
@@ -141,16 +142,33 @@ asio::awaitable<std::shared_ptr<pathway>> open_and_publish(std::shared_ptr<dendr
   co_return nullptr;
 }
 
-/// Closes the Pathway when the call leaves, after its result was taken.
+/// Closes the Pathway when the call leaves, after its result was taken, and keeps it for
+/// the next dispatch.
 struct pathway_closer {
-  explicit pathway_closer(pathway* p) : pw(p) {}
-  pathway* pw;
+  pathway_closer(dendrite::impl& impl, std::shared_ptr<pathway>& pathway) : p(impl), pw(pathway) {}
+  dendrite::impl& p;
+  std::shared_ptr<pathway>& pw;
   pathway_closer(const pathway_closer&) = delete;
   pathway_closer& operator=(const pathway_closer&) = delete;
-  ~pathway_closer() { pw->close(); }
+  ~pathway_closer() { p.close_and_recycle(std::move(pw)); }
 };
 
 }  // namespace
+
+std::shared_ptr<pathway> dendrite::impl::new_pathway(const protocol::trace_id& trace,
+                                                     runtime::scope s) {
+  if (spare_pathways.empty()) return std::make_shared<pathway>(trace, s, pathway::kind::originator);
+  auto pw = std::move(spare_pathways.back());
+  spare_pathways.pop_back();
+  detail::pathway_access::reopen(*pw, trace, s);
+  return pw;
+}
+
+void dendrite::impl::close_and_recycle(std::shared_ptr<pathway> pw) {
+  pw->close();
+  if (pw.use_count() == 1 && spare_pathways.size() < max_spare_nodes)
+    spare_pathways.push_back(std::move(pw));
+}
 
 asio::awaitable<result<std::shared_ptr<pathway>>> dendrite::async_dispatch(dispatch_args a) {
   auto p = impl_;
@@ -186,9 +204,18 @@ asio::awaitable<result<signal>> dendrite::async_dispatch_and_wait(dispatch_args 
   // suspended since it was resumed, and a caller looping on dispatch_and_wait would starve
   // the executor (the finished Neuron runs' completions pile up). Yield once in that case;
   // the reply stays in the Pathway's log (private to this call) meanwhile.
-  if (pw->ready()) co_await asio::post(p->ex, asio::use_awaitable);
-  pathway_closer closer{pw.get()};
-  co_return co_await pw->async_wait_once(timeout);
+  // A deferred operation is awaited in this frame (use_awaitable would add a coroutine
+  // frame). The reply is moved out of the Pathway in one place: each Signal temporary here
+  // is 336 bytes of this frame, which must stay under asio's 1,020-byte recycling limit.
+  pathway_closer closer{*p, pw};
+  if (pw->ready()) {
+    auto yield = asio::post(p->ex, asio::deferred);
+    co_await std::move(yield);
+  } else {
+    auto waiting = pw->async_until_ready(timeout);
+    if (auto ec = co_await std::move(waiting)) co_return ec;
+  }
+  co_return pw->take_ready();
 }
 
 asio::awaitable<result<signal>> dendrite::async_run_with_retry(dispatch_args a,

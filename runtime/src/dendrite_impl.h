@@ -79,6 +79,16 @@ struct dendrite::impl : std::enable_shared_from_this<impl> {
   // Pathways by trace (originator/observer); the key views the Pathway's own trace string,
   // which lives as long as the entry.
   std::unordered_map<std::string_view, std::shared_ptr<pathway>> pathways;
+  // Nodes of closed Pathways' entries and finished tasks' records, kept for the next ones
+  // (at most max_spare_nodes each): no allocation per dispatch / Neuron run.
+  static constexpr std::size_t max_spare_nodes = 64;
+  std::vector<decltype(pathways)::node_type> spare_pathway_nodes;
+  // dispatch_and_wait's Pathways once closed (nobody else ever held them), kept for reuse.
+  std::vector<std::shared_ptr<pathway>> spare_pathways;
+  /// A new originator Pathway for trace (a spare one when there is one); not yet opened.
+  std::shared_ptr<pathway> new_pathway(const protocol::trace_id& trace, runtime::scope s);
+  /// Closes pw (dispatch_and_wait's) and keeps it for reuse if nothing else holds it.
+  void close_and_recycle(std::shared_ptr<pathway> pw);
   // Op Pathways by request id, ack collectors by STOP id.
   std::unordered_map<std::string, std::shared_ptr<pathway>> ops, collectors;
 
@@ -87,6 +97,7 @@ struct dendrite::impl : std::enable_shared_from_this<impl> {
   // trace saw FINAL / ERROR (a later STOP no longer counts them).
   struct task_rec {
     explicit task_rec(synapse::shared_signal t) : shared(std::move(t)) {}
+    task_rec() = default;
     const protocol::signal& task() const noexcept { return *shared; }
     synapse::shared_signal shared;  // the delivered TASK itself: kept, not copied
     boost::asio::cancellation_signal cancel;
@@ -94,6 +105,7 @@ struct dendrite::impl : std::enable_shared_from_this<impl> {
     bool tracked = true;
   };
   std::list<task_rec> tasks;
+  std::list<task_rec> spare_tasks;  // finished records (no TASK held), reused
   std::size_t in_flight = 0;
   std::unique_ptr<boost::asio::steady_timer> drain_timer;
 

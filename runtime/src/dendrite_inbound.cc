@@ -224,7 +224,17 @@ void dendrite::impl::route_and_run(const synapse::shared_signal& shared) {
 }
 
 void dendrite::impl::run_task(std::shared_ptr<axon> a, synapse::shared_signal task) {
-  start_task(std::move(a), tasks.emplace(tasks.end(), std::move(task)));
+  if (spare_tasks.empty()) {
+    start_task(std::move(a), tasks.emplace(tasks.end(), std::move(task)));
+    return;
+  }
+  // A finished record's node (its cancellation slot's handler memory is reused too).
+  auto rec = spare_tasks.begin();
+  tasks.splice(tasks.end(), spare_tasks, rec);
+  rec->shared = std::move(task);
+  rec->cancelled = false;
+  rec->tracked = true;
+  start_task(std::move(a), rec);
 }
 
 void dendrite::impl::start_task(std::shared_ptr<axon> a, std::list<task_rec>::iterator rec) {
@@ -238,7 +248,12 @@ void dendrite::impl::start_task(std::shared_ptr<axon> a, std::list<task_rec>::it
 
 void dendrite::impl::task_done(std::list<task_rec>::iterator rec) {
   --in_flight;
-  tasks.erase(rec);
+  if (spare_tasks.size() < max_spare_nodes) {
+    rec->shared.reset();  // the TASK goes now, as if the record were erased
+    spare_tasks.splice(spare_tasks.end(), tasks, rec);
+  } else {
+    tasks.erase(rec);
+  }
   if (in_flight == 0 && drain_timer) drain_timer->cancel();
 }
 

@@ -7,12 +7,15 @@
 #include "pathway_access.h"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/deferred.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
 #include <exception>
+#include <stdexcept>
+#include <utility>
 
 namespace neuromesh::runtime {
 
@@ -30,12 +33,21 @@ runtime::scope parse_scope(std::string_view s) {
 // kernel timer); the deadline, when the Pathway has a deadline queue, is kept there.
 struct pathway::waiter final : detail::deadline_entry {
   explicit waiter(const asio::any_io_executor& ex) : timer(ex) {}
+  ~waiter() {
+    if (owner) owner->unlink(*this);
+  }
+  waiter(const waiter&) = delete;
+  waiter& operator=(const waiter&) = delete;
+  pathway* owner = nullptr;  // while linked
+  waiter* prev = nullptr;
+  waiter* next = nullptr;
   void expire() override {
     timed_out = true;
     timer.cancel();
   }
   std::optional<signal_type> type;  // nullopt: the wait() set
   bool iterate = false;
+  bool peek = false;               // leave the Signal unconsumed (async_until_ready)
   std::optional<std::size_t> got;  // index into log_
   bool closed = false;
   bool timed_out = false;
@@ -46,6 +58,21 @@ pathway::pathway(protocol::trace_id trace, runtime::scope scope, kind k)
     : trace_(std::move(trace)), scope_(scope), kind_(k) {}
 
 pathway::~pathway() { close(); }
+
+void pathway::link(waiter& w) noexcept {
+  w.owner = this;
+  w.prev = last_waiter_;
+  w.next = nullptr;
+  (last_waiter_ ? last_waiter_->next : first_waiter_) = &w;
+  last_waiter_ = &w;
+}
+
+void pathway::unlink(waiter& w) noexcept {
+  (w.prev ? w.prev->next : first_waiter_) = w.next;
+  (w.next ? w.next->prev : last_waiter_) = w.prev;
+  w.owner = nullptr;
+  w.prev = w.next = nullptr;
+}
 
 bool pathway::matches(const waiter& w, signal_type t) const noexcept {
   if (w.iterate) return true;
@@ -86,21 +113,19 @@ void pathway::deliver(std::shared_ptr<const signal> shared) {
   log_.push_back({std::move(shared), false});
   auto& e = log_.back();
   bool iter_taken = false;
-  for (auto it = waiters_.begin(); it != waiters_.end();) {
-    auto& w = **it;
-    if (!matches(w, s.type) || (w.iterate && iter_taken)) {
-      ++it;
-      continue;
-    }
+  for (waiter* next = first_waiter_; next;) {
+    auto& w = *next;
+    next = w.next;  // cancelling the timer resumes nothing here: w stays valid
+    if (!matches(w, s.type) || (w.iterate && iter_taken)) continue;
     w.got = log_.size() - 1;
     if (w.iterate) {
       iter_taken = true;
       next_ = log_.size();
-    } else {
+    } else if (!w.peek) {
       e.consumed = true;
     }
     w.timer.cancel();
-    it = waiters_.erase(it);
+    unlink(w);
   }
   if (protocol::is_terminal_type(s.type)) close();
 }
@@ -108,16 +133,18 @@ void pathway::deliver(std::shared_ptr<const signal> shared) {
 void pathway::close() {
   if (closed_) return;
   closed_ = true;
-  for (auto& w : waiters_) {
+  while (auto* w = first_waiter_) {
     w->closed = true;
     w->timer.cancel();
+    unlink(*w);
   }
-  waiters_.clear();
   // Members are moved out first: forgetting may drop the dendrite's (last) reference.
-  auto forget = std::move(forget_);
+  auto* forget = std::exchange(forget_, nullptr);
+  auto owner = std::move(forget_owner_);
   auto fns = std::move(on_close_);
   on_close_.clear();
-  if (forget) forget(*this);
+  if (forget)
+    if (auto o = owner.lock()) forget(o, *this);
   for (auto& fn : fns) {
     try {
       fn();
@@ -128,8 +155,8 @@ void pathway::close() {
 }
 
 asio::awaitable<result<signal>> pathway::async_take(
-    std::optional<signal_type> type, bool iterate, std::optional<std::chrono::milliseconds> timeout,
-    bool steal) {
+    std::optional<signal_type> type, bool iterate,
+    std::optional<std::chrono::milliseconds> timeout) {
   if (iterate) {
     if (next_ < log_.size()) co_return *log_[next_++].sig;
   } else {
@@ -137,36 +164,63 @@ asio::awaitable<result<signal>> pathway::async_take(
       if (e.consumed) continue;
       if (type ? e.sig->type == *type : protocol::is_wait_type(e.sig->type)) {
         e.consumed = true;
-        if (steal) co_return synapse::take(std::move(e.sig));
         co_return *e.sig;
       }
     }
   }
   if (closed_) co_return make_error_code(errc::pathway_closed);
-  auto w = std::make_shared<waiter>(co_await asio::this_coro::executor);
-  w->type = type;
-  w->iterate = iterate;
-  w->timer.expires_at(asio::steady_timer::time_point::max());
+  auto ex = co_await asio::this_coro::executor;
+  waiter w(ex);  // in this frame: no allocation per wait
+  w.type = type;
+  w.iterate = iterate;
   // Keeps the queue alive until this wait left it (the Pathway may drop it meanwhile).
-  auto deadlines = timeout ? deadlines_ : nullptr;
+  auto deadlines = arm(w, timeout);
+  link(w);
+  auto waiting = w.timer.async_wait(asio::as_tuple(asio::deferred));
+  auto [ec] = co_await std::move(waiting);
+  if (auto failed = finish(w, deadlines, ec)) co_return failed;
+  co_return *log_[*w.got].sig;
+}
+
+std::shared_ptr<detail::deadline_queue> pathway::arm(waiter& w,
+                                                     std::optional<std::chrono::milliseconds> t) {
+  w.timer.expires_at(asio::steady_timer::time_point::max());
+  auto deadlines = t ? deadlines_ : nullptr;
   if (deadlines) {
-    w->when = std::chrono::steady_clock::now() + *timeout;
-    deadlines->add(*w);
-  } else if (timeout) {
-    w->timer.expires_after(*timeout);
+    w.when = std::chrono::steady_clock::now() + *t;
+    deadlines->add(w);
+  } else if (t) {
+    w.timer.expires_after(*t);
   }
-  waiters_.push_back(w);
-  auto [ec] = co_await w->timer.async_wait(asio::as_tuple(asio::use_awaitable));
-  if (deadlines) deadlines->remove(*w);
-  if (w->got) {
-    if (steal && !iterate) co_return synapse::take(std::move(log_[*w->got].sig));
-    co_return *log_[*w->got].sig;
-  }
-  if (w->closed) co_return make_error_code(errc::pathway_closed);
-  waiters_.remove(w);
+  return deadlines;
+}
+
+boost::system::error_code pathway::finish(waiter& w,
+                                          const std::shared_ptr<detail::deadline_queue>& deadlines,
+                                          boost::system::error_code ec) {
+  if (deadlines) deadlines->remove(w);
+  if (w.got) return {};
+  if (w.closed) return make_error_code(errc::pathway_closed);
+  if (w.owner) unlink(w);
   // Own timer: it expired. Shared queue: the queue expired it.
-  if (w->timed_out || !ec) co_return make_error_code(errc::timeout);
-  co_return make_error_code(errc::cancelled);
+  if (w.timed_out || !ec) return make_error_code(errc::timeout);
+  return make_error_code(errc::cancelled);
+}
+
+// A frame without a Signal in it (dispatch_and_wait takes the reply with take_ready), so
+// that neither this frame nor dispatch_and_wait's passes asio's recycling limit.
+asio::awaitable<boost::system::error_code> pathway::async_until_ready(
+    std::chrono::milliseconds timeout) {
+  if (ready()) co_return boost::system::error_code{};
+  if (closed_) co_return make_error_code(errc::pathway_closed);
+  auto ex = co_await asio::this_coro::executor;
+  waiter w(ex);
+  w.peek = true;
+  auto deadlines = arm(w, timeout);
+  link(w);
+  auto waiting = w.timer.async_wait(asio::as_tuple(asio::deferred));
+  auto [ec] = co_await std::move(waiting);
+  co_return finish(w, deadlines, ec);
 }
 
 bool pathway::ready() const noexcept {
@@ -175,23 +229,28 @@ bool pathway::ready() const noexcept {
   return false;
 }
 
-asio::awaitable<result<signal>> pathway::async_wait(
-    std::optional<std::chrono::milliseconds> timeout) {
-  return async_take(std::nullopt, false, timeout, false);
+signal pathway::take_ready() {
+  for (auto& e : log_) {
+    if (e.consumed || !protocol::is_wait_type(e.sig->type)) continue;
+    e.consumed = true;
+    return synapse::take(std::move(e.sig));
+  }
+  throw std::logic_error("pathway::take_ready: nothing ready");
 }
 
-asio::awaitable<result<signal>> pathway::async_wait_once(std::chrono::milliseconds timeout) {
-  return async_take(std::nullopt, false, timeout, true);
+asio::awaitable<result<signal>> pathway::async_wait(
+    std::optional<std::chrono::milliseconds> timeout) {
+  return async_take(std::nullopt, false, timeout);
 }
 
 asio::awaitable<result<signal>> pathway::async_wait_for(
     signal_type t, std::optional<std::chrono::milliseconds> timeout) {
-  return async_take(t, false, timeout, false);
+  return async_take(t, false, timeout);
 }
 
 asio::awaitable<result<signal>> pathway::async_next(
     std::optional<std::chrono::milliseconds> timeout) {
-  return async_take(std::nullopt, true, timeout, false);
+  return async_take(std::nullopt, true, timeout);
 }
 
 }  // namespace neuromesh::runtime

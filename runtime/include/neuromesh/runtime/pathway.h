@@ -30,7 +30,6 @@
 #include <chrono>
 #include <cstddef>
 #include <functional>
-#include <list>
 #include <memory>
 #include <optional>
 #include <string_view>
@@ -97,17 +96,27 @@ class pathway {
     std::shared_ptr<const protocol::signal> sig;  // the delivered Signal, shared
     bool consumed = false;
   };
-  /// steal: move the Signal out of the buffer (only for a Pathway nobody else can read:
-  /// dispatch_and_wait's).
   boost::asio::awaitable<result<protocol::signal>> async_take(
       std::optional<protocol::signal_type> type, bool iterate,
-      std::optional<std::chrono::milliseconds> timeout, bool steal);
-  /// async_wait that moves the Signal out (dispatch_and_wait, which closes it afterwards).
-  boost::asio::awaitable<result<protocol::signal>> async_wait_once(
-      std::chrono::milliseconds timeout);
+      std::optional<std::chrono::milliseconds> timeout);
   /// True when async_wait would return without suspending.
   bool ready() const noexcept;
+  /// When ready(): what async_wait_once would return, moved out without a coroutine frame.
+  protocol::signal take_ready();
+  /// Waits until ready() (the Signal stays in the log for take_ready): errc::timeout,
+  /// errc::pathway_closed, errc::cancelled otherwise. For dispatch_and_wait's private Pathway.
+  boost::asio::awaitable<boost::system::error_code> async_until_ready(
+      std::chrono::milliseconds timeout);
+  /// A wait's deadline (the shared queue's, returned, or its own timer's).
+  std::shared_ptr<detail::deadline_queue> arm(waiter& w,
+                                              std::optional<std::chrono::milliseconds> timeout);
+  /// After a wait's timer completed with ec: {} when it got a Signal, the error otherwise.
+  boost::system::error_code finish(waiter& w,
+                                   const std::shared_ptr<detail::deadline_queue>& deadlines,
+                                   boost::system::error_code ec);
   bool matches(const waiter& w, protocol::signal_type t) const noexcept;
+  void link(waiter& w) noexcept;
+  void unlink(waiter& w) noexcept;
 
   protocol::trace_id trace_;
   runtime::scope scope_;
@@ -115,11 +124,18 @@ class pathway {
   bool closed_ = false;
   std::vector<entry> log_;
   std::size_t next_ = 0;  // async_next cursor into log_
-  std::list<std::shared_ptr<waiter>> waiters_;
+  // Pending waits in arrival order: an intrusive list of waiters that live in their wait's
+  // coroutine frame (a waiter unlinks itself when destroyed; close() unlinks them all).
+  waiter* first_waiter_ = nullptr;
+  waiter* last_waiter_ = nullptr;
   std::vector<std::pair<protocol::signal_type, std::function<void(const protocol::signal&)>>>
       callbacks_;
   std::vector<std::function<void()>> on_close_;
-  std::function<void(const pathway&)> forget_;  // the dendrite's (runs before on_close_)
+  // The dendrite's hook (runs before on_close_): forget_(owner, *this) while the owner
+  // lives. A function pointer and a weak owner rather than a std::function: a capture of a
+  // weak_ptr does not fit std::function's inline buffer (an allocation per Pathway).
+  void (*forget_)(const std::shared_ptr<void>& owner, const pathway& pw) = nullptr;
+  std::weak_ptr<void> forget_owner_;
   // The dendrite's shared deadline queue (one timer for all its timed waits); without one
   // (a Pathway made by hand) each timed wait arms its own timer.
   std::shared_ptr<detail::deadline_queue> deadlines_;
