@@ -183,12 +183,20 @@ bool dendrite::impl::publish_now(signal&& s) {
   return true;
 }
 
+asio::awaitable<boost::system::error_code> dendrite::impl::send(signal&& s) {
+  std::string subject = subject_of(s);
+  return bus.async_publish(std::move(subject), std::move(s));
+}
+
+bool dendrite::impl::sent(const boost::system::error_code& ec) {
+  return !ec || publish_failed(*this, ec);
+}
+
 asio::awaitable<bool> dendrite::impl::publish(signal s) {
   if (memory_bus) co_return publish_now(std::move(s));
-  std::string subject = subject_of(s);
-  auto ec = co_await bus.async_publish(std::move(subject), std::move(s));
-  if (ec) co_return publish_failed(*this, ec);
-  co_return true;
+  auto sending = send(std::move(s));
+  auto ec = co_await std::move(sending);
+  co_return sent(ec);
 }
 
 asio::awaitable<void> dendrite::impl::ensure_type(signal_type t) {

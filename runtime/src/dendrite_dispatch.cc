@@ -129,17 +129,14 @@ std::shared_ptr<pathway> open_and_publish_now(dendrite::impl& p, const dispatch_
   return nullptr;
 }
 
-// The same over a transport.
-asio::awaitable<std::shared_ptr<pathway>> open_and_publish(std::shared_ptr<dendrite::impl> p,
-                                                           const dispatch_args* a) {
-  auto task = make_task(*a);
-  auto pw = p->new_pathway(task.trace_id, a->scope);
-  p->open_pathway(pw);
-  // Operands built first: GCC 12 mishandles temporaries in co_await operands.
-  auto sending = p->publish(std::move(task));
-  if (co_await std::move(sending)) co_return pw;
-  pw->close();
-  co_return nullptr;
+// The same over a transport: opens the Pathway into *pw and hands back the transport's
+// publish of the TASK (no coroutine frame of ours; the caller checks it with sent()).
+asio::awaitable<boost::system::error_code> open_and_send(dendrite::impl& p, const dispatch_args& a,
+                                                         std::shared_ptr<pathway>* pw) {
+  auto task = make_task(a);
+  *pw = p.new_pathway(task.trace_id, a.scope);
+  p.open_pathway(*pw);
+  return p.send(std::move(task));
 }
 
 /// Closes the Pathway when the call leaves, after its result was taken, and keeps it for
@@ -176,10 +173,17 @@ asio::awaitable<result<std::shared_ptr<pathway>>> dendrite::async_dispatch(dispa
   if (!p->running) co_return make_error_code(errc::not_running);
   if (!p->is_pathway_subscribed()) co_await p->ensure_pathway_types();
   std::shared_ptr<pathway> pw;
-  if (p->memory_bus)
+  if (p->memory_bus) {
     pw = open_and_publish_now(*p, a);  // no coroutine frame in process
-  else
-    pw = co_await open_and_publish(p, &a);
+  } else {
+    // Operands built first: GCC 12 mishandles temporaries in co_await operands.
+    auto sending = open_and_send(*p, a, &pw);
+    auto ec = co_await std::move(sending);
+    if (!p->sent(ec)) {
+      pw->close();
+      pw = nullptr;
+    }
+  }
   if (!pw) co_return make_error_code(errc::publish_failed);
   co_return pw;
 }
@@ -195,10 +199,17 @@ asio::awaitable<result<signal>> dendrite::async_dispatch_and_wait(dispatch_args 
   if (!p->running) co_return make_error_code(errc::not_running);
   if (!p->is_pathway_subscribed()) co_await p->ensure_pathway_types();
   std::shared_ptr<pathway> pw;
-  if (p->memory_bus)
-    pw = open_and_publish_now(*p, a);
-  else
-    pw = co_await open_and_publish(p, &a);
+  if (p->memory_bus) {
+    pw = open_and_publish_now(*p, a);  // no coroutine frame in process
+  } else {
+    // Operands built first: GCC 12 mishandles temporaries in co_await operands.
+    auto sending = open_and_send(*p, a, &pw);
+    auto ec = co_await std::move(sending);
+    if (!p->sent(ec)) {
+      pw->close();
+      pw = nullptr;
+    }
+  }
   if (!pw) co_return make_error_code(errc::publish_failed);
   // An in-process Neuron may have replied inside the publish: then this coroutine has not
   // suspended since it was resumed, and a caller looping on dispatch_and_wait would starve

@@ -143,6 +143,11 @@ struct dendrite::impl : std::enable_shared_from_this<impl> {
   boost::asio::awaitable<void> ensure_task_subscriptions();
   boost::asio::awaitable<void> ensure_pathway_types();
   boost::asio::awaitable<bool> publish(protocol::signal s);
+  /// The transport's publish of s, handed back as it is (no coroutine frame of ours on the
+  /// hot paths); the caller reports its outcome through sent().
+  boost::asio::awaitable<boost::system::error_code> send(protocol::signal&& s);
+  /// True for success; otherwise counts (stats().publish_errors) and logs the failure.
+  bool sent(const boost::system::error_code& ec);
   /// Publishes through the in-process Synapse without suspending (memory_bus only).
   bool publish_now(protocol::signal&& s);
   const std::string& subject_of(const protocol::signal& s) const;

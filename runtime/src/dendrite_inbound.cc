@@ -78,22 +78,11 @@ void publish_replies_now(dendrite::impl& p, const axon& a, const signal& task, s
   if (fin && p.publish_now(std::move(*fin))) ++p.st.replies;
 }
 
-asio::awaitable<void> publish_replies_co(std::shared_ptr<dendrite::impl> p, signal reply,
-                                         std::optional<signal> fin) {
-  // Operands built first: GCC 12 mishandles temporaries in co_await operands.
-  auto sending = p->publish(std::move(reply));
-  if (co_await std::move(sending)) ++p->st.replies;
-  if (!fin) co_return;
-  sending = p->publish(std::move(*fin));
-  if (co_await std::move(sending)) ++p->st.replies;
-}
-
-// Over a transport. A plain function too: the coroutine's by-value arguments are temporaries
-// of this call, not of task_main's frame.
-asio::awaitable<void> publish_replies(const std::shared_ptr<dendrite::impl>& p, const axon& a,
-                                      const signal& task, signal&& reply) {
+// Over a transport: the FINAL promotion, when there is one, on the heap (it is rare, and a
+// Signal held in task_main's frame would take it past asio's 1,020-byte recycling limit).
+std::unique_ptr<signal> final_on_heap(const axon& a, const signal& task, const signal& reply) {
   auto fin = final_of(a, task, reply);
-  return publish_replies_co(p, std::move(reply), std::move(fin));
+  return fin ? std::make_unique<signal>(std::move(*fin)) : nullptr;
 }
 
 asio::awaitable<void> task_main(std::shared_ptr<dendrite::impl> p, std::shared_ptr<axon> a,
@@ -101,10 +90,19 @@ asio::awaitable<void> task_main(std::shared_ptr<dendrite::impl> p, std::shared_p
   const signal& task = rec->task();
   auto reply = co_await a->async_handle_task(&task, p->self);
   if (rec->cancelled) co_return;  // a STOPped Neuron publishes nothing
-  if (p->memory_bus)              // in process: no coroutine frame per publish
+  if (p->memory_bus) {            // in process: no coroutine frame per publish
     publish_replies_now(*p, *a, task, std::move(reply));
-  else
-    co_await publish_replies(p, *a, task, std::move(reply));
+    co_return;
+  }
+  // The transport's own publish awaited here: no frame of ours per reply.
+  auto fin = final_on_heap(*a, task, reply);
+  auto sending = p->send(std::move(reply));
+  auto ec = co_await std::move(sending);
+  if (p->sent(ec)) ++p->st.replies;
+  if (!fin) co_return;
+  sending = p->send(std::move(*fin));
+  ec = co_await std::move(sending);
+  if (p->sent(ec)) ++p->st.replies;
 }
 
 asio::awaitable<void> run_async_handler(std::shared_ptr<dendrite::impl> p,
