@@ -11,6 +11,7 @@
 #include "neuromesh/runtime/engram_host.h"
 #include "neuromesh/runtime/engram_memory.h"
 #include "neuromesh/synapse/memory_synapse.h"
+#include "neuromesh/testing/io_thread.h"
 #include "neuromesh/testing/testing.h"
 
 #include <boost/asio/co_spawn.hpp>
@@ -30,28 +31,7 @@ namespace json = boost::json;
 namespace proto = protocol;
 using namespace std::chrono_literals;
 
-// An io_context on its own thread; run() waits for an awaitable with a deadline.
-class io_thread {
- public:
-  io_thread() : work_(ctx_.get_executor()), thread_([this] { ctx_.run(); }) {}
-  ~io_thread() {
-    work_.reset();
-    ctx_.stop();
-    thread_.join();
-  }
-  asio::any_io_executor executor() { return ctx_.get_executor(); }
-  template <class T>
-  T run(asio::awaitable<T> a) {
-    auto f = asio::co_spawn(ctx_, std::move(a), asio::use_future);
-    if (f.wait_for(20s) != std::future_status::ready) throw std::runtime_error("deadline");
-    return f.get();
-  }
-
- private:
-  asio::io_context ctx_;
-  asio::executor_work_guard<asio::io_context::executor_type> work_;
-  std::thread thread_;
-};
+using neuromesh::testing::io_thread;
 
 std::shared_ptr<memory_engram> connected(std::string id) {
   auto e = std::make_shared<memory_engram>(engram_identity{std::move(id), "context", {}, "1"});

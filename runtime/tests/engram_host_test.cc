@@ -8,6 +8,7 @@
 #include "neuromesh/synapse/broker_server.h"
 #include "neuromesh/synapse/cosmo_synapse.h"
 #include "neuromesh/synapse/memory_synapse.h"
+#include "neuromesh/testing/io_thread.h"
 #include "neuromesh/testing/testing.h"
 
 #include <boost/asio/co_spawn.hpp>
@@ -28,28 +29,7 @@ namespace json = boost::json;
 namespace proto = protocol;
 using namespace std::chrono_literals;
 
-// An io_context on its own thread; run() waits for an awaitable with a deadline.
-class io_thread {
- public:
-  io_thread() : work_(ctx_.get_executor()), thread_([this] { ctx_.run(); }) {}
-  ~io_thread() {
-    work_.reset();
-    ctx_.stop();
-    thread_.join();
-  }
-  asio::any_io_executor executor() { return ctx_.get_executor(); }
-  template <class T>
-  T run(asio::awaitable<T> a) {
-    auto f = asio::co_spawn(ctx_, std::move(a), asio::use_future);
-    if (f.wait_for(20s) != std::future_status::ready) throw std::runtime_error("deadline");
-    return f.get();
-  }
-
- private:
-  asio::io_context ctx_;
-  asio::executor_work_guard<asio::io_context::executor_type> work_;
-  std::thread thread_;
-};
+using neuromesh::testing::io_thread;
 
 std::shared_ptr<memory_engram> connected_memory(std::string id, std::string kind) {
   auto e =

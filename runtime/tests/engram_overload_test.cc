@@ -9,6 +9,7 @@
 #include "neuromesh/runtime/engram_host.h"
 #include "neuromesh/runtime/engram_memory.h"
 #include "neuromesh/synapse/memory_synapse.h"
+#include "neuromesh/testing/io_thread.h"
 #include "neuromesh/testing/testing.h"
 
 #include <boost/asio/co_spawn.hpp>
@@ -30,28 +31,7 @@ namespace proto = protocol;
 using namespace std::chrono_literals;
 using neuromesh::testing::eventually;
 
-// An io_context on its own thread; run() waits for an awaitable with a deadline.
-class io_thread {
- public:
-  io_thread() : work_(ctx_.get_executor()), thread_([this] { ctx_.run(); }) {}
-  ~io_thread() {
-    work_.reset();
-    ctx_.stop();
-    thread_.join();
-  }
-  asio::any_io_executor executor() { return ctx_.get_executor(); }
-  template <class T>
-  T run(asio::awaitable<T> a) {
-    auto f = asio::co_spawn(ctx_, std::move(a), asio::use_future);
-    if (f.wait_for(20s) != std::future_status::ready) throw std::runtime_error("deadline");
-    return f.get();
-  }
-
- private:
-  asio::io_context ctx_;
-  asio::executor_work_guard<asio::io_context::executor_type> work_;
-  std::thread thread_;
-};
+using neuromesh::testing::io_thread;
 
 // An Effector whose tool "wait" blocks its pool thread until the gate opens.
 class gated_effector final : public effector {

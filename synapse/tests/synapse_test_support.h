@@ -1,6 +1,6 @@
 #pragma once
-// Test scaffolding shared by the synapse tests: an io_context on a background thread, a
-// runner for awaitables with a deadline, and one "bus" per backend (memory, cosmo:// broker
+// Test scaffolding shared by the synapse tests: an io_context on a background thread (the
+// testing layer's io_thread), and one "bus" per backend (memory, cosmo:// broker
 // started in-process on a free port, NATS from NEUROMESH_NATS_URL).
 
 #include "neuromesh/protocol/signal.h"
@@ -8,6 +8,7 @@
 #include "neuromesh/synapse/cosmo_synapse.h"
 #include "neuromesh/synapse/memory_synapse.h"
 #include "neuromesh/synapse/nats_synapse.h"
+#include "neuromesh/testing/io_thread.h"
 #include "neuromesh/testing/testing.h"
 
 #include <boost/asio/co_spawn.hpp>
@@ -29,32 +30,7 @@
 
 namespace neuromesh::synapse::test {
 
-/// An io_context running on its own thread for the lifetime of the object.
-class io_thread {
- public:
-  io_thread() : work_(ctx_.get_executor()), thread_([this] { ctx_.run(); }) {}
-  ~io_thread() {
-    work_.reset();
-    ctx_.stop();
-    thread_.join();
-  }
-  boost::asio::io_context& ctx() { return ctx_; }
-  boost::asio::any_io_executor executor() { return ctx_.get_executor(); }
-
-  /// Runs an awaitable on the io thread and waits for it (throws after the deadline).
-  template <class T>
-  T run(boost::asio::awaitable<T> a, std::chrono::seconds deadline = std::chrono::seconds(20)) {
-    auto f = boost::asio::co_spawn(ctx_, std::move(a), boost::asio::use_future);
-    if (f.wait_for(deadline) != std::future_status::ready)
-      throw std::runtime_error("awaitable did not finish before the deadline");
-    return f.get();
-  }
-
- private:
-  boost::asio::io_context ctx_;
-  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
-  std::thread thread_;
-};
+using neuromesh::testing::io_thread;
 
 /// One bus: hands out connected clients that all see each other.
 class bus {

@@ -15,30 +15,14 @@ Usage: engram_interop_test.py <path to neuromesh>. Exit 0 when every case passed
 import json
 import os
 import re
-import subprocess
 import sys
 import threading
-import traceback
 import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from cosmo_peer import (Client, Failure, Observer, expect, expect_eq, make_signal,  # noqa: E402
                         strict_decode, subject)
-from interop_test import read_line  # noqa: E402
-
-BIN = sys.argv[1] if len(sys.argv) > 1 else "neuromesh"
-procs = []
-
-
-def spawn(args):
-    p = subprocess.Popen([BIN] + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    procs.append(p)
-    return p
-
-
-def run(args, timeout=30):
-    p = subprocess.run([BIN] + args, capture_output=True, timeout=timeout)
-    return p.returncode, p.stdout.decode(), p.stderr.decode()
+from interop_test import read_line, run, run_cases, spawn  # noqa: E402
 
 
 def keys(frame, *path):
@@ -254,30 +238,11 @@ def neuromesh_caller_cases(url, port):
 
 
 def main():
-    broker = spawn(["synapse", "start", "memory", "--port", "0", "-n", "dev", "--quiet"])
-    url = re.search(r"cosmo://127\.0\.0\.1:\d+", read_line(broker.stdout, r"cosmo://")).group(0)
-    port = int(url.rsplit(":", 1)[1])
-    failed = 0
-    for name, case in [("python caller against neuromesh engram / effector serve",
-                        python_caller_cases),
-                       ("neuromesh engram / tool CLI against a python engram and effector",
-                        neuromesh_caller_cases)]:
-        try:
-            n = case(url, port)
-            print(f"PASS {name} ({n} exchanges)", flush=True)
-        except Exception:
-            failed += 1
-            print(f"FAIL {name}", flush=True)
-            traceback.print_exc()
-    for p in reversed(procs):
-        if p.poll() is None:
-            p.terminate()
-    for p in procs:
-        try:
-            p.wait(10)
-        except subprocess.TimeoutExpired:
-            p.kill()
-    return 1 if failed else 0
+    return run_cases([("python caller against neuromesh engram / effector serve",
+                       python_caller_cases),
+                      ("neuromesh engram / tool CLI against a python engram and effector",
+                       neuromesh_caller_cases)],
+                     "exchanges")
 
 
 if __name__ == "__main__":

@@ -212,16 +212,17 @@ def agent_cases(url, port):
     return d.strict_check_all()
 
 
-def main():
+def run_cases(cases, unit):
+    """Starts the broker, runs each (name, case(url, port) -> count) and prints PASS / FAIL;
+    ends every process spawned. 0 when every case passed."""
     broker = spawn(["synapse", "start", "memory", "--port", "0", "-n", "dev", "--quiet"])
     url = re.search(r"cosmo://127\.0\.0\.1:\d+", read_line(broker.stdout, r"cosmo://")).group(0)
     port = int(url.rsplit(":", 1)[1])
     failed = 0
-    for name, case in [("python worker served by neuromesh dispatch/stop/answer", worker_cases),
-                       ("neuromesh agent echo driven by a python dispatcher", agent_cases)]:
+    for name, case in cases:
         try:
             n = case(url, port)
-            print(f"PASS {name} ({n} neuromesh frames decoded strictly)", flush=True)
+            print(f"PASS {name} ({n} {unit})", flush=True)
         except Exception:
             failed += 1
             print(f"FAIL {name}", flush=True)
@@ -235,6 +236,12 @@ def main():
         except subprocess.TimeoutExpired:
             p.kill()
     return 1 if failed else 0
+
+
+def main():
+    return run_cases([("python worker served by neuromesh dispatch/stop/answer", worker_cases),
+                      ("neuromesh agent echo driven by a python dispatcher", agent_cases)],
+                     "neuromesh frames decoded strictly")
 
 
 if __name__ == "__main__":
