@@ -2,6 +2,7 @@
 // 3–5, 9; §4.11 rollback): a Neuron RECALLs and IMPRINTs through ctx.engram(...) on its TASK's
 // trace, over MemorySynapse and the cosmo:// broker.
 #include "dendrite_support.h"
+#include "engram_test_support.h"
 #include "neuromesh/protocol/builders.h"
 #include "neuromesh/runtime/bound_engram.h"
 #include "neuromesh/runtime/dendrite.h"
@@ -24,13 +25,7 @@ namespace {
 
 using protocol::signal;
 using protocol::signal_type;
-
-std::shared_ptr<memory_engram> memory(std::string id = "memory", std::string kind = "context") {
-  auto e =
-      std::make_shared<memory_engram>(engram_identity{std::move(id), std::move(kind), {}, "1"});
-  EXPECT_TRUE(e->connect());
-  return e;
-}
+using test::connected_memory;
 
 std::string code_name(const engram_result<recall_result>& r) {
   if (r) return "ok";
@@ -80,7 +75,7 @@ asio::awaitable<void> task_recalls_and_imprints_on_its_trace(asio::any_io_execut
   auto& worker_bus = *worker_bus_p;
   auto& t = *tap_p;
   dendrite host(ex, host_bus, nullptr, test_options("store", role::worker));
-  host.attach_engram(memory());
+  host.attach_engram(connected_memory("memory"));
   dendrite worker(ex, worker_bus, nullptr, test_options("worker", role::worker));
   worker.attach(notes_axon());
   dendrite orch(ex, worker_bus, nullptr, test_options("orch"));
@@ -306,13 +301,13 @@ asio::awaitable<void> hosting_lifecycle(asio::any_io_executor ex) {
   synapse::memory_synapse bus;
   tap t;
   co_await tap_into(&bus, t.seen);
-  auto mem = memory("memory", "context");
+  auto mem = connected_memory("memory", "context");
   dendrite host(ex, bus, nullptr, test_options("store", role::worker));
   host.attach_engram(mem);
-  EXPECT_THROW(host.attach_engram(memory("memory", "other")), usage_error);
+  EXPECT_THROW(host.attach_engram(connected_memory("memory", "other")), usage_error);
   host.attach_effector(std::make_shared<calculator_effector>("calc"));
   CO_ASSERT(!co_await host.async_start());
-  EXPECT_THROW(host.attach_engram(memory("late")), state_error);
+  EXPECT_THROW(host.attach_engram(connected_memory("late")), state_error);
   auto regs = t.of(signal_type::register_);
   CO_ASSERT(regs.size() == 2u);
   EXPECT_EQ(regs[0].payload.text(),

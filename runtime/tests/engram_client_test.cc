@@ -5,6 +5,7 @@
 // whose trace ends is EffectorCancelled.
 #include "neuromesh/runtime/engram_client.h"
 
+#include "engram_test_support.h"
 #include "neuromesh/protocol/builders.h"
 #include "neuromesh/protocol/subject.h"
 #include "neuromesh/runtime/effector_calculator.h"
@@ -32,12 +33,7 @@ namespace proto = protocol;
 using namespace std::chrono_literals;
 
 using neuromesh::testing::io_thread;
-
-std::shared_ptr<memory_engram> connected(std::string id) {
-  auto e = std::make_shared<memory_engram>(engram_identity{std::move(id), "context", {}, "1"});
-  EXPECT_TRUE(e->connect());
-  return e;
-}
+using test::connected_memory;
 
 // Writes one entry straight into e (no trace).
 void put(engram& e, const std::string& text) {
@@ -51,8 +47,8 @@ void put(engram& e, const std::string& text) {
 struct hosted : ::testing::Test {
   io_thread io;
   synapse::memory_synapse bus;
-  std::shared_ptr<memory_engram> a = connected("ctx-a");
-  std::shared_ptr<memory_engram> b = connected("ctx-b");
+  std::shared_ptr<memory_engram> a = connected_memory("ctx-a");
+  std::shared_ptr<memory_engram> b = connected_memory("ctx-b");
   std::optional<engram_host> host;
   std::optional<engram_client> client;
 

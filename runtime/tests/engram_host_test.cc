@@ -1,5 +1,6 @@
 #include "neuromesh/runtime/engram_host.h"
 
+#include "engram_test_support.h"
 #include "neuromesh/protocol/builders.h"
 #include "neuromesh/protocol/subject.h"
 #include "neuromesh/runtime/effector_calculator.h"
@@ -30,35 +31,9 @@ namespace proto = protocol;
 using namespace std::chrono_literals;
 
 using neuromesh::testing::io_thread;
-
-std::shared_ptr<memory_engram> connected_memory(std::string id, std::string kind) {
-  auto e =
-      std::make_shared<memory_engram>(engram_identity{std::move(id), std::move(kind), {}, "1"});
-  EXPECT_TRUE(e->connect());
-  return e;
-}
-
-// Records every Signal of the namespace (for REGISTER and reply checks).
-struct recorder {
-  std::mutex mutex;
-  std::vector<proto::signal> seen;
-  void operator()(const proto::signal& s) {
-    std::lock_guard lock(mutex);
-    seen.push_back(s);
-  }
-  std::vector<proto::signal> of(proto::signal_type t) {
-    std::lock_guard lock(mutex);
-    std::vector<proto::signal> out;
-    for (const auto& s : seen)
-      if (s.type == t) out.push_back(s);
-    return out;
-  }
-};
-
-struct recorder_handler {
-  std::shared_ptr<recorder> r;
-  void operator()(const proto::signal& s) const { (*r)(s); }
-};
+using test::connected_memory;
+using test::recorder;
+using test::recorder_handler;
 
 TEST(engram_host_handle, serves_every_engram_of_a_kind_and_commits_or_compensates_traces) {
   asio::io_context io;

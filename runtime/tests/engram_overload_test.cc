@@ -3,6 +3,7 @@
 // `error` "engram_overloaded: ..." / "effector_overloaded: ..." without reaching the backend;
 // the caller sees engram_errc::overloaded (recall), a receipt error (imprint) or an outcome
 // error (tool). The queued requests are still served once the pool frees up.
+#include "engram_test_support.h"
 #include "neuromesh/protocol/builders.h"
 #include "neuromesh/protocol/subject.h"
 #include "neuromesh/runtime/engram_client.h"
@@ -32,6 +33,9 @@ using namespace std::chrono_literals;
 using neuromesh::testing::eventually;
 
 using neuromesh::testing::io_thread;
+using test::connected_memory;
+using test::recorder;
+using test::recorder_handler;
 
 // An Effector whose tool "wait" blocks its pool thread until the gate opens.
 class gated_effector final : public effector {
@@ -64,26 +68,6 @@ class gated_effector final : public effector {
   bool open_ = false;
 };
 
-// Replies seen on the namespace, by type.
-struct replies {
-  std::mutex mu;
-  std::vector<proto::signal> seen;
-  std::vector<proto::signal> of(proto::signal_type t) {
-    std::lock_guard lock(mu);
-    std::vector<proto::signal> out;
-    for (const auto& s : seen)
-      if (s.type == t) out.push_back(s);
-    return out;
-  }
-};
-struct replies_handler {
-  std::shared_ptr<replies> r;
-  void operator()(const proto::signal& s) const {
-    std::lock_guard lock(r->mu);
-    r->seen.push_back(s);
-  }
-};
-
 std::string error_of(const proto::signal& s) {
   auto e = s.payload.to_json().if_contains("error");
   return e && e->is_string() ? std::string(e->get_string()) : "";
@@ -93,13 +77,12 @@ TEST(engram_host_overload, a_full_queue_answers_overloaded_at_once_and_still_ser
   io_thread io;
   synapse::memory_synapse bus;
   ASSERT_FALSE(io.run(bus.async_connect()));
-  auto seen = std::make_shared<replies>();
+  auto seen = std::make_shared<recorder>();
   for (auto t : {proto::signal_type::recalled, proto::signal_type::imprinted,
                  proto::signal_type::tool_result})
     ASSERT_TRUE(io.run(
-        bus.async_subscribe(proto::subject_for("dev", t), replies_handler{seen}, std::nullopt)));
-  auto mem = std::make_shared<memory_engram>(engram_identity{"mem", "context", {}, "1"});
-  ASSERT_TRUE(mem->connect());
+        bus.async_subscribe(proto::subject_for("dev", t), recorder_handler{seen}, std::nullopt)));
+  auto mem = connected_memory("mem");
   auto slow = std::make_shared<gated_effector>();
   engram_host host(io.executor(), bus, {.ns = "dev", .threads = 1, .max_queued = 2});
   host.attach(mem);
