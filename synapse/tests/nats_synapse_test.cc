@@ -38,6 +38,23 @@ boost::asio::awaitable<timed_connect> async_timed_connect(
   co_return timed_connect{ec, std::chrono::steady_clock::now() - start};
 }
 
+// n instances connecting side by side on io's one thread, then a second caller of the first
+// instance (it joins that attempt); each outcome timed from the same start.
+struct connect_race {
+  std::vector<std::shared_ptr<nats_synapse>> clients;
+  std::vector<std::future<timed_connect>> done;
+  connect_race(io_thread& io, const nats_options& o, int n) {
+    auto start = std::chrono::steady_clock::now();
+    for (int i = 0; i < n; ++i) {
+      clients.push_back(std::make_shared<nats_synapse>(o));
+      done.push_back(boost::asio::co_spawn(io.ctx(), async_timed_connect(clients.back(), start),
+                                           boost::asio::use_future));
+    }
+    done.push_back(boost::asio::co_spawn(io.ctx(), async_timed_connect(clients.front(), start),
+                                         boost::asio::use_future));
+  }
+};
+
 #ifndef NEUROMESH_NATS_SERVICE_TESTS
 
 // A TCP listener that never accepts: the kernel completes the handshake, nobody sends INFO,
@@ -86,18 +103,9 @@ TEST(nats_synapse, connects_in_flight_run_side_by_side_and_a_second_caller_joins
   o.url = "nats://127.0.0.1:" + std::to_string(mute.port);
   o.connect_timeout = 500ms;
   constexpr int n = 4;
-  std::vector<std::shared_ptr<nats_synapse>> clients;
-  std::vector<std::future<timed_connect>> done;
-  auto start = std::chrono::steady_clock::now();
-  for (int i = 0; i < n; ++i) {
-    clients.push_back(std::make_shared<nats_synapse>(o));
-    done.push_back(boost::asio::co_spawn(io.ctx(), async_timed_connect(clients.back(), start),
-                                         boost::asio::use_future));
-  }
-  // A second caller of the first instance: it waits for that attempt, not failing at once.
-  done.push_back(boost::asio::co_spawn(io.ctx(), async_timed_connect(clients.front(), start),
-                                       boost::asio::use_future));
-  for (auto& f : done) {
+  // The second caller of the first instance waits for that attempt, not failing at once.
+  connect_race race(io, o, n);
+  for (auto& f : race.done) {
     ASSERT_EQ(f.wait_for(10s), std::future_status::ready);
     auto r = f.get();
     EXPECT_EQ(r.ec, make_error_code(errc::not_connected));
@@ -201,21 +209,12 @@ TEST(nats_synapse_service, concurrent_connects_all_succeed_and_a_joined_caller_i
   nats_options o;
   o.url = testing::env_or("NEUROMESH_NATS_URL", "");
   ASSERT_FALSE(o.url.empty()) << "NEUROMESH_NATS_URL is not set";
-  std::vector<std::shared_ptr<nats_synapse>> clients;
-  std::vector<std::future<timed_connect>> done;
-  auto start = std::chrono::steady_clock::now();
-  for (int i = 0; i < 8; ++i) {
-    clients.push_back(std::make_shared<nats_synapse>(o));
-    done.push_back(boost::asio::co_spawn(io.ctx(), async_timed_connect(clients.back(), start),
-                                         boost::asio::use_future));
-  }
-  done.push_back(boost::asio::co_spawn(io.ctx(), async_timed_connect(clients.front(), start),
-                                       boost::asio::use_future));
-  for (auto& f : done) {
+  connect_race race(io, o, 8);
+  for (auto& f : race.done) {
     ASSERT_EQ(f.wait_for(10s), std::future_status::ready);
     EXPECT_FALSE(f.get().ec);
   }
-  for (auto& c : clients) {
+  for (auto& c : race.clients) {
     EXPECT_FALSE(io.run(c->async_publish("svc.connected", make_signal())));
     io.run(c->async_close());
   }
