@@ -32,48 +32,19 @@ for b in "$pingpong" "$neuromesh"; do
 done
 command -v nats-server >/dev/null || { echo "compare: nats-server not installed" >&2; exit 2; }
 
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
-}
-# Starts a broker from the given neuromesh binary; prints its port.
-start_broker() {
-  local bin=$1 log=$2 port=""
-  "$bin" synapse start memory --port 0 -n latbench >"$log" 2>&1 &
-  pids+=($!)
-  for _ in $(seq 1 200); do
-    port=$(sed -n 's/.*port \([0-9]*\)).*/\1/p' "$log" | head -1)
-    [[ -n $port ]] && break
-    sleep 0.05
-  done
-  [[ -n $port ]] || { echo "compare: broker did not start: $(cat "$log")" >&2; exit 1; }
-  echo "$port"
-}
-nport=$(free_port)
-nats-server -a 127.0.0.1 -p "$nport" >"$tmp/nats.log" 2>&1 &
-pids+=($!)
-cport=$(start_broker "$neuromesh" "$tmp/broker.log")
+# shellcheck source=bench/compare_servers.sh
+source bench/compare_servers.sh
+start_nats "$tmp/nats.log" nport
+start_broker "$neuromesh" "$tmp/broker.log" latbench cport
 urls=("cosmo://127.0.0.1:$cport")
 names=(cosmo)
 if [[ -n $base ]]; then
-  bport=$(start_broker "$base/apps/neuromesh/neuromesh" "$tmp/base.log")
+  start_broker "$base/apps/neuromesh/neuromesh" "$tmp/base.log" latbench bport
   urls+=("cosmo://127.0.0.1:$bport")
   names+=(cosmo-base)
 fi
 urls+=("natsraw://127.0.0.1:$nport" "nats://127.0.0.1:$nport")
 names+=(natsraw nats.c)
-for _ in $(seq 1 100); do
-  (exec 3<>/dev/tcp/127.0.0.1/"$nport") 2>/dev/null && break
-  sleep 0.05
-done
 
 echo "== $(uname -n), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)," \
   "nats-server $(nats-server --version | awk '{print $NF}'), $(date -u +%FT%TZ)"

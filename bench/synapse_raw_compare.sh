@@ -21,30 +21,10 @@ for b in "$load" "$neuromesh"; do
 done
 command -v nats-server >/dev/null || { echo "compare: nats-server not installed" >&2; exit 2; }
 
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
-}
-nport=$(free_port)
-nats-server -a 127.0.0.1 -p "$nport" >"$tmp/nats.log" 2>&1 &
-pids+=($!)
-"$neuromesh" synapse start memory --port 0 -n rawbench >"$tmp/broker.log" 2>&1 &
-pids+=($!)
-cport=""
-for _ in $(seq 1 200); do
-  cport=$(sed -n 's/.*port \([0-9]*\)).*/\1/p' "$tmp/broker.log" | head -1)
-  [[ -n $cport ]] && (exec 3<>/dev/tcp/127.0.0.1/"$nport") 2>/dev/null && break
-  sleep 0.05
-done
-[[ -n $cport ]] || { echo "compare: broker did not start: $(cat "$tmp/broker.log")" >&2; exit 1; }
+# shellcheck source=bench/compare_servers.sh
+source bench/compare_servers.sh
+start_nats "$tmp/nats.log" nport
+start_broker "$neuromesh" "$tmp/broker.log" rawbench cport
 
 echo "== $(uname -n), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)," \
   "nats-server $(nats-server --version | awk '{print $NF}'), $(date -u +%FT%TZ)"
