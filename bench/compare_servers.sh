@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by the compare scripts: a scratch folder and the servers they start, every one
 # ended on exit. The start functions set a variable (named by their last argument) instead
 # of printing: a function run in $(...) is a subshell, and a server it started would be
