@@ -7,7 +7,7 @@ neuromesh_bench(NAME synapse_broker_bench SOURCES ${CMAKE_CURRENT_LIST_DIR}/syna
 # Raw load generator (no Signal codec), like `nats bench`: bench/synapse_raw_compare.sh.
 add_executable(synapse_raw_load ${CMAKE_CURRENT_LIST_DIR}/synapse_raw_load.cc)
 target_compile_options(synapse_raw_load PRIVATE ${NEUROMESH_WARNINGS})
-target_link_libraries(synapse_raw_load PRIVATE neuromesh_deps::nats Threads::Threads)
+target_link_libraries(synapse_raw_load PRIVATE neuromesh_deps::nats CLI11::CLI11 Threads::Threads)
 # The shared subject index with 10,000 subscriptions (private header: include src/).
 neuromesh_bench(NAME synapse_subject_index_bench
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/synapse_subject_index_bench.cc DEPS neuromesh::synapse)
@@ -16,7 +16,7 @@ target_include_directories(synapse_subject_index_bench PRIVATE ${PROJECT_SOURCE_
 # bench/synapse_latency_compare.sh.
 add_executable(synapse_raw_pingpong ${CMAKE_CURRENT_LIST_DIR}/synapse_raw_pingpong.cc)
 target_compile_options(synapse_raw_pingpong PRIVATE ${NEUROMESH_WARNINGS})
-target_link_libraries(synapse_raw_pingpong PRIVATE neuromesh_deps::nats Threads::Threads)
+target_link_libraries(synapse_raw_pingpong PRIVATE neuromesh_deps::nats CLI11::CLI11 Threads::Threads)
 # Signal request/reply round trips through cosmo_synapse and the NATS synapse.
 neuromesh_bench(NAME synapse_round_trip_bench
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/synapse_round_trip_bench.cc DEPS neuromesh::synapse)

@@ -14,6 +14,7 @@
 //   synapse_raw_load --url cosmo://127.0.0.1:7070 --msgs 200000 --size 300 --subs 4 [--group]
 #include "synapse_raw_socket.h"
 
+#include <CLI/CLI.hpp>
 #include <nats/nats.h>
 
 #include <atomic>
@@ -43,27 +44,17 @@ using raw_bench::die;
 
 args parse(int argc, char** argv) {
   args a;
-  for (int i = 1; i < argc; ++i) {
-    std::string_view k = argv[i];
-    auto value = [&]() -> std::string {
-      if (i + 1 >= argc) die(std::string(k) + " needs a value");
-      return argv[++i];
-    };
-    if (k == "--url")
-      a.url = value();
-    else if (k == "--msgs")
-      a.msgs = std::stoul(value());
-    else if (k == "--size")
-      a.size = std::stoul(value());
-    else if (k == "--subs")
-      a.subs = std::stoi(value());
-    else if (k == "--group")
-      a.group = true;
-    else
-      die("unknown argument " + std::string(k));
+  CLI::App app{"raw publish load through a broker (cosmo:// or nats://), no Signal codec"};
+  app.add_option("--url", a.url, "broker URL")->required();
+  app.add_option("--msgs", a.msgs, "messages to publish");
+  app.add_option("--size", a.size, "payload bytes");
+  app.add_option("--subs", a.subs, "subscribers")->check(CLI::Range(1, 1 << 16));
+  app.add_flag("--group", a.group, "the subscribers form one queue group");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    std::exit(app.exit(e));
   }
-  if (a.url.empty()) die("--url is required");
-  if (a.subs < 1) die("--subs must be >= 1");
   return a;
 }
 
@@ -168,10 +159,8 @@ int main(int argc, char** argv) {
   auto a = parse(argc, argv);
   double secs = 0;
   if (a.url.starts_with("cosmo://")) {
-    auto rest = a.url.substr(8);
-    auto colon = rest.rfind(':');
-    if (colon == std::string::npos) die("cosmo URL needs host:port");
-    secs = run_cosmo(a, rest.substr(0, colon), rest.substr(colon + 1));
+    auto [host, port] = raw_bench::host_port(a.url);
+    secs = run_cosmo(a, host, port);
   } else if (a.url.starts_with("nats://")) {
     secs = run_nats(a);
   } else {

@@ -15,6 +15,7 @@
 //   synapse_raw_pingpong --url cosmo://127.0.0.1:7070 --rounds 5000 --size 300
 #include "synapse_raw_socket.h"
 
+#include <CLI/CLI.hpp>
 #include <nats/nats.h>
 
 #include <algorithm>
@@ -40,34 +41,21 @@ struct args {
 
 args parse(int argc, char** argv) {
   args a;
-  for (int i = 1; i < argc; ++i) {
-    std::string_view k = argv[i];
-    auto value = [&]() -> std::string {
-      if (i + 1 >= argc) die(std::string(k) + " needs a value");
-      return argv[++i];
-    };
-    if (k == "--url")
-      a.url = value();
-    else if (k == "--rounds")
-      a.rounds = std::stoul(value());
-    else if (k == "--warmup")
-      a.warmup = std::stoul(value());
-    else if (k == "--size")
-      a.size = std::stoul(value());
-    else
-      die("unknown argument " + std::string(k));
+  CLI::App app{"round trips through a broker, one at a time (cosmo://, nats://, natsraw://)"};
+  app.add_option("--url", a.url, "broker URL")->required();
+  app.add_option("--rounds", a.rounds, "timed round trips")
+      ->check(CLI::Range(std::size_t{1}, SIZE_MAX));
+  app.add_option("--warmup", a.warmup, "untimed round trips first");
+  app.add_option("--size", a.size, "payload bytes");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    std::exit(app.exit(e));
   }
-  if (a.url.empty()) die("--url is required");
-  if (a.rounds == 0) die("--rounds must be >= 1");
   return a;
 }
 
-std::pair<std::string, std::string> host_port(std::string_view url) {
-  auto rest = url.substr(url.find("://") + 3);
-  auto colon = rest.rfind(':');
-  if (colon == std::string_view::npos) die("URL needs host:port");
-  return {std::string(rest.substr(0, colon)), std::string(rest.substr(colon + 1))};
-}
+using raw_bench::host_port;
 
 // Times `rounds` calls of one_round after `warmup` untimed ones; microseconds, sorted.
 template <class F>

@@ -14,6 +14,7 @@
 #include <cstring>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace raw_bench {
@@ -21,6 +22,15 @@ namespace raw_bench {
 [[noreturn]] inline void die(const std::string& why) {
   std::fprintf(stderr, "synapse raw bench: %s\n", why.c_str());
   std::exit(2);
+}
+
+/// host and port of `scheme://host:port`.
+inline std::pair<std::string, std::string> host_port(std::string_view url) {
+  auto scheme = url.find("://");
+  auto rest = scheme == std::string_view::npos ? url : url.substr(scheme + 3);
+  auto colon = rest.rfind(':');
+  if (colon == std::string_view::npos) die(std::string(url) + ": the URL needs host:port");
+  return {std::string(rest.substr(0, colon)), std::string(rest.substr(colon + 1))};
 }
 
 class line_socket {
