@@ -157,6 +157,17 @@ std::string text_of(const protocol::signal& s) {
   return std::string(p.at("input").as_object().at("q").as_string());
 }
 
+// cosmo:// acknowledges no sub: publishes warm-up Signals on subject until got receives one,
+// then waits until the broker has delivered no more than got holds (no warm-up in flight).
+bool until_live(io_thread& io, cosmo_bus& bus, cosmo_synapse& pub, const std::string& subject,
+                inbox& got) {
+  return eventually([&] {
+           (void)io.run(pub.async_publish(subject, make_signal("warm")));
+           return eventually([&] { return got.size() > 0; }, 50ms);
+         }) &&
+         eventually([&] { return bus.server().stats().delivered == got.size(); });
+}
+
 TEST(cosmo_synapse_latency, a_lone_publish_is_written_from_the_callers_turn) {
   io_thread io;
   cosmo_bus bus(io);
@@ -164,11 +175,7 @@ TEST(cosmo_synapse_latency, a_lone_publish_is_written_from_the_callers_turn) {
   auto pub = bus.cosmo_client();
   inbox got;
   ASSERT_TRUE(io.run(sub->async_subscribe("lone.x", got.make(), std::nullopt)));
-  ASSERT_TRUE(eventually([&] {  // until the subscription is live
-    (void)io.run(pub->async_publish("lone.x", make_signal()));
-    return eventually([&] { return got.size() > 0; }, 50ms);
-  }));
-  ASSERT_TRUE(eventually([&] { return bus.server().stats().delivered == got.size(); }));
+  ASSERT_TRUE(until_live(io, bus, *pub, "lone.x", got));
   auto before = pub->link_stats().direct_writes;
   auto had = got.size();
   ASSERT_FALSE(io.run(pub->async_publish("lone.x", make_signal("one"))));
@@ -184,11 +191,7 @@ TEST(cosmo_synapse_latency, a_burst_in_one_turn_is_coalesced_and_stays_in_order)
   auto pub = bus.cosmo_client();
   inbox got;
   ASSERT_TRUE(io.run(sub->async_subscribe("burst.x", got.make(), std::nullopt)));
-  ASSERT_TRUE(eventually([&] {
-    (void)io.run(pub->async_publish("burst.x", make_signal("warm")));
-    return eventually([&] { return got.size() > 0; }, 50ms);
-  }));
-  ASSERT_TRUE(eventually([&] { return bus.server().stats().delivered == got.size(); }));
+  ASSERT_TRUE(until_live(io, bus, *pub, "burst.x", got));
   auto had = got.size();
   auto before = pub->link_stats().direct_writes;
   io.run(async_publish_burst(pub, 300));
