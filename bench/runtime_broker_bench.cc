@@ -19,8 +19,12 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
 
+#include <pthread.h>
+#include <sched.h>
+
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <memory>
 #include <stdexcept>
 #include <thread>
@@ -42,6 +46,17 @@ syn::broker_options loopback_any_port() {
   return o;
 }
 
+/// With NEUROMESH_BENCH_PIN=1 the broker runs on CPU 0 and the clients on CPU 1: the two
+/// threads then never share a core, which takes the scheduler's placement out of the figures.
+void pin_to(int cpu) {
+  const char* pin = std::getenv("NEUROMESH_BENCH_PIN");
+  if (!pin || std::string_view(pin) != "1") return;
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(cpu, &set);
+  pthread_setaffinity_np(pthread_self(), sizeof set, &set);
+}
+
 /// The broker on its own io_context thread, as in a real deployment.
 struct broker_thread {
   asio::io_context ctx{1};
@@ -51,7 +66,10 @@ struct broker_thread {
   broker_thread() {
     if (server.listen()) throw std::runtime_error("broker: listen failed");
     server.start();
-    t = std::thread([this] { ctx.run(); });
+    t = std::thread([this] {
+      pin_to(0);
+      ctx.run();
+    });
   }
   ~broker_thread() {
     asio::co_spawn(ctx, server.async_stop(), asio::use_future).get();
@@ -183,6 +201,7 @@ asio::awaitable<void> runtime_body(benchmark::State* state_p, std::uint16_t port
 }
 
 void run_runtime(benchmark::State& state, int in_flight) {
+  pin_to(1);
   broker_thread broker;
   asio::io_context io(1);
   asio::co_spawn(io, runtime_body(&state, broker.server.port(), in_flight),
@@ -296,6 +315,7 @@ asio::awaitable<void> raw_body(benchmark::State* state_p, std::uint16_t port, in
 }
 
 void run_raw(benchmark::State& state, int in_flight) {
+  pin_to(1);
   broker_thread broker;
   asio::io_context io(1);
   asio::co_spawn(io, raw_body(&state, broker.server.port(), in_flight), [](std::exception_ptr e) {
