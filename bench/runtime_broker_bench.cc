@@ -1,12 +1,14 @@
-// The runtime through the cosmo:// broker on loopback: an in-process broker_server (its own
-// thread) and two cosmo_synapse clients (one dendrite hosting an echo Neuron, one
-// dispatching). Sequential dispatch_and_wait round trips (p50/p99 counters) and round trips
-// per second with 200 in flight; beside them the raw round trip of the same transport
-// (publish a Signal to a subscriber that publishes it back, no runtime), so
-// bench/runtime_compare.sh can print the runtime's overhead as a ratio.
+// The runtime through a network Synapse on loopback: the cosmo:// broker (in process, its own
+// thread) and, when NEUROMESH_BENCH_NATS_URL names one, a nats-server. Two clients of the
+// transport (one dendrite hosting an echo Neuron, one dispatching): sequential
+// dispatch_and_wait round trips (p50/p99 counters) and round trips per second with 200 in
+// flight; beside them the raw round trip of the same transport (publish a Signal to a
+// subscriber that publishes it back, no runtime), so bench/runtime_compare.sh can print the
+// runtime's overhead as a ratio.
 #include "neuromesh/runtime/dendrite.h"
 #include "neuromesh/synapse/broker_server.h"
 #include "neuromesh/synapse/cosmo_synapse.h"
+#include "neuromesh/synapse/nats_synapse.h"
 
 #include <benchmark/benchmark.h>
 #include <boost/asio/co_spawn.hpp>
@@ -25,6 +27,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <functional>
 #include <memory>
 #include <stdexcept>
 #include <thread>
@@ -79,11 +82,24 @@ struct broker_thread {
   }
 };
 
-asio::awaitable<std::unique_ptr<syn::cosmo_synapse>> connect(std::uint16_t port) {
-  syn::cosmo_options o;
-  o.port = port;
-  auto s = std::make_unique<syn::cosmo_synapse>(co_await asio::this_coro::executor, o);
-  if (co_await s->async_connect()) throw std::runtime_error("cosmo: connect failed");
+/// Where the clients connect: the in-process broker's port, or a nats-server URL.
+struct transport {
+  std::uint16_t cosmo_port = 0;
+  std::string nats_url;
+};
+
+asio::awaitable<std::unique_ptr<syn::synapse>> connect(transport t) {
+  std::unique_ptr<syn::synapse> s;
+  if (t.nats_url.empty()) {
+    syn::cosmo_options o;
+    o.port = t.cosmo_port;
+    s = std::make_unique<syn::cosmo_synapse>(co_await asio::this_coro::executor, o);
+  } else {
+    syn::nats_options o;
+    o.url = t.nats_url;
+    s = std::make_unique<syn::nats_synapse>(o);
+  }
+  if (co_await s->async_connect()) throw std::runtime_error("connect failed");
   co_return s;
 }
 
@@ -111,11 +127,16 @@ rt::dendrite_options options(std::string id, rt::role r) {
   return o;
 }
 
-asio::awaitable<bool> try_round_trip(rt::dendrite* orch_p, std::chrono::milliseconds timeout) {
-  auto& orch = *orch_p;
+rt::dispatch_args echo_args() {
   rt::dispatch_args a;
   a.neuron = "echo";
   a.input["q"] = 1;
+  return a;
+}
+
+asio::awaitable<bool> try_round_trip(rt::dendrite* orch_p, std::chrono::milliseconds timeout) {
+  auto& orch = *orch_p;
+  rt::dispatch_args a = echo_args();
   auto r = co_await orch.async_dispatch_and_wait(std::move(a), timeout);
   co_return r.has_value();
 }
@@ -148,13 +169,17 @@ struct batch {
   }
 };
 
+/// Completion of one dispatch_and_wait spawned straight onto the executor: the batch costs
+/// the runtime's own coroutine and no wrapper of the benchmark's.
 struct batch_done {
   std::shared_ptr<batch> b;
-  void operator()(std::exception_ptr e) const {
+  void operator()(std::exception_ptr e, const rt::result<proto::signal>& r) const {
     if (e) std::rethrow_exception(e);
+    if (!r) throw std::runtime_error("dispatch: " + r.error().message());
     b->finished();
   }
 };
+
 
 asio::awaitable<void> wait_for_batch(std::shared_ptr<batch> b) {
   asio::steady_timer t(co_await asio::this_coro::executor);
@@ -168,11 +193,11 @@ asio::awaitable<void> wait_for_batch(std::shared_ptr<batch> b) {
   b->wake = nullptr;
 }
 
-asio::awaitable<void> runtime_body(benchmark::State* state_p, std::uint16_t port, int in_flight) {
+asio::awaitable<void> runtime_body(benchmark::State* state_p, transport t, int in_flight) {
   auto& state = *state_p;
   auto ex = co_await asio::this_coro::executor;
-  auto wbus = co_await connect(port);
-  auto obus = co_await connect(port);
+  auto wbus = co_await connect(t);
+  auto obus = co_await connect(t);
   rt::dendrite worker(ex, *wbus, nullptr, options("w", rt::role::worker));
   rt::dendrite orch(ex, *obus, nullptr, options("o", rt::role::orchestrator));
   worker.attach(rt::axon({.neuron_id = "echo", .neuron = echo}));
@@ -190,7 +215,8 @@ asio::awaitable<void> runtime_body(benchmark::State* state_p, std::uint16_t port
     }
     auto b = std::make_shared<batch>();
     b->target = in_flight;
-    for (int i = 0; i < in_flight; ++i) asio::co_spawn(ex, round_trip(&orch), batch_done{b});
+    for (int i = 0; i < in_flight; ++i)
+      asio::co_spawn(ex, orch.async_dispatch_and_wait(echo_args(), 5s), batch_done{b});
     co_await wait_for_batch(b);
   }
   report(state, lat, in_flight);
@@ -200,33 +226,17 @@ asio::awaitable<void> runtime_body(benchmark::State* state_p, std::uint16_t port
   co_await wbus->async_close();
 }
 
-void run_runtime(benchmark::State& state, int in_flight) {
-  pin_to(1);
-  broker_thread broker;
-  asio::io_context io(1);
-  asio::co_spawn(io, runtime_body(&state, broker.server.port(), in_flight),
-                 [](std::exception_ptr e) {
-                   if (e) std::rethrow_exception(e);
-                 });
-  io.run();
-}
-
-void BM_runtime_cosmo_round_trip(benchmark::State& state) { run_runtime(state, 1); }
-BENCHMARK(BM_runtime_cosmo_round_trip)->UseRealTime();
-
-void BM_runtime_cosmo_200_in_flight(benchmark::State& state) { run_runtime(state, 200); }
-BENCHMARK(BM_runtime_cosmo_200_in_flight)->UseRealTime();
 
 // ---- the raw transport: publish a Signal, a subscriber publishes it back ------------------
 
-asio::awaitable<void> publish_back(syn::cosmo_synapse* bus, proto::signal s) {
+asio::awaitable<void> publish_back(syn::synapse* bus, proto::signal s) {
   auto ec = co_await bus->async_publish("cosmonapse.bench.REPLY", std::move(s));
   if (ec) throw std::runtime_error("raw: publish back failed");
 }
 
 struct responder {
   asio::any_io_executor ex;
-  syn::cosmo_synapse* bus;
+  syn::synapse* bus;
   void operator()(const proto::signal& s) const {
     asio::co_spawn(ex, publish_back(bus, s), [](std::exception_ptr e) {
       if (e) std::rethrow_exception(e);
@@ -265,7 +275,7 @@ asio::awaitable<void> await_replies(replies* rp, int target) {
   r.wake = nullptr;
 }
 
-asio::awaitable<void> raw_round(syn::cosmo_synapse* req_p, replies* rp, int n) {
+asio::awaitable<void> raw_round(syn::synapse* req_p, replies* rp, int n) {
   auto& req = *req_p;
   auto& r = *rp;
   int target = r.received + n;
@@ -276,10 +286,10 @@ asio::awaitable<void> raw_round(syn::cosmo_synapse* req_p, replies* rp, int n) {
   co_await await_replies(&r, target);
 }
 
-asio::awaitable<void> raw_body(benchmark::State* state_p, std::uint16_t port, int in_flight) {
+asio::awaitable<void> raw_body(benchmark::State* state_p, transport t, int in_flight) {
   auto& state = *state_p;
-  auto req = co_await connect(port);
-  auto rsp = co_await connect(port);
+  auto req = co_await connect(t);
+  auto rsp = co_await connect(t);
   auto r = std::make_shared<replies>();
   // Handlers and subjects built first: GCC 12 mishandles temporaries in co_await operands.
   auto ex = co_await asio::this_coro::executor;
@@ -314,22 +324,50 @@ asio::awaitable<void> raw_body(benchmark::State* state_p, std::uint16_t port, in
   co_await rsp->async_close();
 }
 
-void run_raw(benchmark::State& state, int in_flight) {
+using body_fn = asio::awaitable<void> (*)(benchmark::State*, transport, int);
+
+/// One benchmark on a fresh io_context: the cosmo:// broker is started for it, nats-server is
+/// the one NEUROMESH_BENCH_NATS_URL names.
+void run(benchmark::State& state, body_fn body, const std::string& nats_url, int in_flight) {
   pin_to(1);
-  broker_thread broker;
+  std::unique_ptr<broker_thread> broker;
+  transport t{.nats_url = nats_url};
+  if (nats_url.empty()) {
+    broker = std::make_unique<broker_thread>();
+    t.cosmo_port = broker->server.port();
+  }
   asio::io_context io(1);
-  asio::co_spawn(io, raw_body(&state, broker.server.port(), in_flight), [](std::exception_ptr e) {
+  asio::co_spawn(io, body(&state, t, in_flight), [](std::exception_ptr e) {
     if (e) std::rethrow_exception(e);
   });
   io.run();
 }
 
-void BM_raw_cosmo_round_trip(benchmark::State& state) { run_raw(state, 1); }
-BENCHMARK(BM_raw_cosmo_round_trip)->UseRealTime();
-
-void BM_raw_cosmo_200_in_flight(benchmark::State& state) { run_raw(state, 200); }
-BENCHMARK(BM_raw_cosmo_200_in_flight)->UseRealTime();
+void register_all(const std::string& name, const std::string& nats_url) {
+  struct kind {
+    const char* name;
+    body_fn body;
+    int in_flight;
+  };
+  for (auto k : {kind{"runtime", runtime_body, 1}, kind{"runtime", runtime_body, 200},
+                 kind{"raw", raw_body, 1}, kind{"raw", raw_body, 200}}) {
+    std::string bm = "BM_" + std::string(k.name) + "_" + name +
+                     (k.in_flight == 1 ? "_round_trip" : "_200_in_flight");
+    benchmark::RegisterBenchmark(bm.c_str(), [k, nats_url](benchmark::State& st) {
+      run(st, k.body, nats_url, k.in_flight);
+    })->UseRealTime();
+  }
+}
 
 }  // namespace
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  register_all("cosmo", "");
+  if (const char* nats = std::getenv("NEUROMESH_BENCH_NATS_URL"); nats && *nats)
+    register_all("nats", nats);
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
