@@ -17,7 +17,7 @@ install(FILES cmake/neuromesh-config.cmake cmake/neuromesh-deps.cmake
   ${CMAKE_CURRENT_BINARY_DIR}/neuromesh-config-version.cmake DESTINATION ${config_dir})
 
 # cpack -G DEB: binary, static libraries, headers and the CMake package, depending on the
-# Debian packages a consumer links against.
+# Debian packages a consumer links against (and libmimalloc2.0, the `neuromesh` binary's malloc).
 set(CPACK_PACKAGE_NAME neuromesh)
 set(CPACK_PACKAGE_VENDOR neuromesh)
 set(CPACK_PACKAGE_CONTACT "neuromesh developers <dev@neuromesh.invalid>")
@@ -25,6 +25,6 @@ set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "Native agent mesh: Cosmonapse wire protoc
 set(CPACK_DEBIAN_PACKAGE_SECTION devel)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_DEPENDS
-  "libboost1.81-dev, libboost-json1.81-dev, libboost-system1.81-dev, libfmt-dev, libspdlog-dev, libssl-dev, libsqlite3-dev, libpqxx-dev, libnats-dev, libhiredis-dev, libxxhash-dev, libsodium-dev, libb2-dev, pkg-config")
+  "libboost1.81-dev, libboost-json1.81-dev, libboost-system1.81-dev, libfmt-dev, libspdlog-dev, libssl-dev, libsqlite3-dev, libpqxx-dev, libnats-dev, libhiredis-dev, libxxhash-dev, libsodium-dev, libb2-dev, libmimalloc2.0, pkg-config")
 set(CPACK_GENERATOR DEB)
 include(CPack)

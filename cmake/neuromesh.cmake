@@ -73,10 +73,19 @@ function(neuromesh_test)
     ENVIRONMENT "NEUROMESH_SOURCE_DIR=${PROJECT_SOURCE_DIR};NEUROMESH_BINARY_DIR=${PROJECT_BINARY_DIR}")
 endfunction()
 
+# A program's malloc is mimalloc's (see dependencies.cmake). Linked first, so its malloc and
+# operator new are the ones the dynamic linker binds for the whole process.
+function(neuromesh_use_mimalloc target)
+  if(NEUROMESH_MIMALLOC)
+    target_link_libraries(${target} PRIVATE ${NEUROMESH_MIMALLOC})
+  endif()
+endfunction()
+
 # A Google Benchmark binary under bench/ (Release builds only).
 function(neuromesh_bench)
   cmake_parse_arguments(B "" "NAME" "SOURCES;DEPS" ${ARGN})
   add_executable(${B_NAME} ${B_SOURCES})
+  neuromesh_use_mimalloc(${B_NAME})
   target_link_libraries(${B_NAME} PRIVATE ${B_DEPS} benchmark::benchmark)
   target_compile_options(${B_NAME} PRIVATE ${NEUROMESH_WARNINGS})
 endfunction()

@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -164,3 +165,15 @@ TEST(cli, schema_prints_the_envelope_schema_or_the_types) {
 }
 
 }  // namespace
+
+// The binary's malloc is mimalloc's in a normal build (cmake/dependencies.cmake says why) and
+// the sanitizers' own in the ASan build: with MIMALLOC_VERBOSE=1, mimalloc announces itself
+// on stderr when, and only when, it is the allocator that started with the process.
+TEST(cli, the_binary_allocates_with_mimalloc_outside_the_sanitizer_build) {
+  ::setenv("MIMALLOC_VERBOSE", "1", 1);
+  auto r = run("--version");
+  ::unsetenv("MIMALLOC_VERBOSE");
+  EXPECT_EQ(r.code, 0) << r.err;
+  bool announced = r.err.find("mimalloc: process init") != std::string::npos;
+  EXPECT_EQ(announced, NEUROMESH_EXPECT_MIMALLOC != 0) << r.err;
+}
