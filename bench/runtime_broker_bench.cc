@@ -180,7 +180,6 @@ struct batch_done {
   }
 };
 
-
 asio::awaitable<void> wait_for_batch(std::shared_ptr<batch> b) {
   asio::steady_timer t(co_await asio::this_coro::executor);
   b->wake = &t;
@@ -225,7 +224,6 @@ asio::awaitable<void> runtime_body(benchmark::State* state_p, transport t, int i
   co_await obus->async_close();
   co_await wbus->async_close();
 }
-
 
 // ---- the raw transport: publish a Signal, a subscriber publishes it back ------------------
 
