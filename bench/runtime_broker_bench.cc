@@ -7,6 +7,7 @@
 // runtime's overhead as a ratio.
 #include "neuromesh/runtime/dendrite.h"
 #include "neuromesh/synapse/broker_server.h"
+#include "neuromesh/synapse/busy_poll.h"
 #include "neuromesh/synapse/cosmo_synapse.h"
 #include "neuromesh/synapse/nats_synapse.h"
 
@@ -60,6 +61,13 @@ void pin_to(int cpu) {
   pthread_setaffinity_np(pthread_self(), sizeof set, &set);
 }
 
+/// NEUROMESH_BENCH_BUSY_POLL_US=N runs the broker's and the clients' io_contexts with
+/// synapse::run_busy_polling (what `neuromesh up --busy-poll-us N` does for the broker).
+std::chrono::microseconds busy_poll() {
+  const char* v = std::getenv("NEUROMESH_BENCH_BUSY_POLL_US");
+  return std::chrono::microseconds(v ? std::atoi(v) : 0);
+}
+
 /// The broker on its own io_context thread, as in a real deployment.
 struct broker_thread {
   asio::io_context ctx{1};
@@ -71,7 +79,7 @@ struct broker_thread {
     server.start();
     t = std::thread([this] {
       pin_to(0);
-      ctx.run();
+      syn::run_busy_polling(ctx, busy_poll());
     });
   }
   ~broker_thread() {
@@ -338,7 +346,7 @@ void run(benchmark::State& state, body_fn body, const std::string& nats_url, int
   asio::co_spawn(io, body(&state, t, in_flight), [](std::exception_ptr e) {
     if (e) std::rethrow_exception(e);
   });
-  io.run();
+  syn::run_busy_polling(io, busy_poll());
 }
 
 void register_all(const std::string& name, const std::string& nats_url) {

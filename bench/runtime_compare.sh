@@ -8,7 +8,9 @@
 # moved from 55k to 101k tasks/s between two runs of one binary), so each run measures the
 # runtime and then the raw transport in the same process, the ratio is taken inside each run,
 # and the medians over the runs are printed with their range. NEUROMESH_BENCH_PIN=1 puts the
-# broker on CPU 0 and the clients on CPU 1. Without nats-server on PATH only cosmo:// runs.
+# broker on CPU 0 and the clients on CPU 1; NEUROMESH_BENCH_BUSY_POLL_US=50 busy-polls their
+# threads for 50 µs after each burst of work (synapse/busy_poll.h, `up --busy-poll-us`).
+# Without nats-server on PATH only cosmo:// runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build/release}
@@ -23,7 +25,7 @@ if command -v nats-server >/dev/null; then
   start_nats "$tmp/nats.log" nats_port
   export NEUROMESH_BENCH_NATS_URL=nats://127.0.0.1:$nats_port
 fi
-echo "== $(uname -n), $(nproc) cores, $(c++ --version | head -1), $(date -u +%FT%TZ), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "== $(uname -n), $(nproc) cores, $(c++ --version | head -1), $(date -u +%FT%TZ), load average $(cut -d' ' -f1-3 /proc/loadavg), busy poll ${NEUROMESH_BENCH_BUSY_POLL_US:-0} us"
 for ((i = 1; i <= runs; ++i)); do
   echo "run $i/$runs" >&2
   "$bench" --benchmark_min_time="$min_time" --benchmark_format=json >"$tmp/$i.json" 2>/dev/null

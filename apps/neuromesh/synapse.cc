@@ -3,6 +3,7 @@
 #include "command.h"
 #include "neuromesh/protocol/codec.h"
 #include "neuromesh/synapse/broker_server.h"
+#include "neuromesh/synapse/busy_poll.h"
 #include "neuromesh/synapse/cosmo_line.h"
 #include "neuromesh/synapse/cosmo_synapse.h"
 #include "neuromesh/synapse/signal_row.h"
@@ -109,6 +110,7 @@ struct start_args {
   syn::broker_options broker;
   int slow_consumer_ms = 2000;
   int ping_interval_ms = 120000;
+  int busy_poll_us = 0;
 };
 
 // Prints routed Signals off the broker's thread: the broker only appends to a bounded
@@ -265,7 +267,7 @@ void run_start(const start_args& a) {
   }
   server->start();
   auto done = asio::co_spawn(ctx, async_serve(server, signals, printer, a), asio::use_future);
-  ctx.run();
+  syn::run_busy_polling(ctx, std::chrono::microseconds(a.busy_poll_us));
   neuromesh::cli::set_exit_code(done.get());
 }
 
@@ -419,6 +421,12 @@ void add_synapse(CLI::App& root) {
       ->add_option("--ping-interval-ms", sa->ping_interval_ms,
                    "Liveness: ping a silent session this often (0 = off; nats-server: 2 min)")
       ->check(CLI::Range(0, 24 * 3600 * 1000))
+      ->capture_default_str();
+  start
+      ->add_option("--busy-poll-us", sa->busy_poll_us,
+                   "Keep polling this long after each burst of work before sleeping: lower "
+                   "latency for CPU (0 = off)")
+      ->check(CLI::Range(0, 10000))
       ->capture_default_str();
   start
       ->add_option("--max-pings-out", sa->broker.max_pings_outstanding,

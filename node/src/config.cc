@@ -155,6 +155,12 @@ std::vector<config_key> make_keys() {
        "Recent Signals kept for a page that opens",
        [](node_config& c, const std::string& v) { c.feed_buffer = parse_count(v, 1, 1'000'000); },
        [](const node_config& c) { return std::to_string(c.feed_buffer); }});
+  k.push_back(
+      {"busy_poll_us", "NEUROMESH_BUSY_POLL_US", "--busy-poll-us",
+       "Microseconds the broker's thread keeps polling after each burst of work before "
+       "it sleeps: lower latency for CPU (0: off)",
+       [](node_config& c, const std::string& v) { c.busy_poll_us = parse_count(v, 0, 10'000); },
+       [](const node_config& c) { return std::to_string(c.busy_poll_us); }});
   return k;
 }
 

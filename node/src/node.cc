@@ -8,6 +8,7 @@
 #include "neuromesh/protocol/subject.h"
 #include "neuromesh/registry/store_url.h"
 #include "neuromesh/runtime/engram_url.h"
+#include "neuromesh/synapse/busy_poll.h"
 #include "neuromesh/synapse/synapse_from_url.h"
 #include "node_impl.h"
 
@@ -386,7 +387,8 @@ void node::run() {
   asio::co_spawn(s.ioc, sweep_loop(&s), log_sweep_end);
   asio::co_spawn(s.ioc, ping_loop(&s), log_ping_end);
   asio::co_spawn(s.ioc, heartbeat_loop(&s), log_heartbeat_end);
-  s.ioc.run();  // until the phased stop ends
+  // Until the phased stop ends.
+  synapse::run_busy_polling(s.ioc, std::chrono::microseconds(s.config.busy_poll_us));
   // Let the cancelled operations complete, so no handler outlives what it refers to.
   s.ioc.restart();
   s.ioc.run_for(std::chrono::milliseconds(200));

@@ -53,6 +53,19 @@ TEST(config, flags_beat_environment_beat_file) {
   std::filesystem::remove(file);
 }
 
+TEST(config, busy_polling_is_off_by_default_and_read_from_every_source) {
+  EXPECT_EQ(resolve_config(std::nullopt, no_env, {}).busy_poll_us, 0u);
+  auto env = [](const char* name) -> const char* {
+    return std::string(name) == "NEUROMESH_BUSY_POLL_US" ? "50" : nullptr;
+  };
+  EXPECT_EQ(resolve_config(std::nullopt, env, {}).busy_poll_us, 50u);
+  EXPECT_EQ(resolve_config(std::nullopt, env, {{"busy_poll_us", "20"}}).busy_poll_us, 20u);
+  EXPECT_EQ(error_of([] {
+              resolve_config(std::nullopt, no_env, {{"busy_poll_us", "20001"}});
+            }),
+            "--busy-poll-us: '20001': expected a whole number from 0 to 10000");
+}
+
 TEST(config, errors_name_the_key_the_origin_and_what_was_expected) {
   EXPECT_EQ(error_of([] {
               resolve_config(std::nullopt, no_env, {{"http_listen", "x"}});

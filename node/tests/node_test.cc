@@ -20,6 +20,7 @@
 #include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <future>
 #include <mutex>
 #include <thread>
@@ -95,6 +96,27 @@ TEST_F(node_fixture, a_task_from_the_page_goes_to_the_neuron_or_by_capability) {
   r = http(url(), "POST", "/api/tasks", R"({"input":{},"capabilities":["echo"]})");
   ASSERT_EQ(r.status, 202u) << r.body;
   EXPECT_EQ(boost::json::parse(r.body).at("subject").as_string(), "cosmonapse.dev.TASK.routed");
+}
+
+// busy_poll_us only changes how the node's thread waits: the broker still routes, and the
+// node still stops when asked.
+TEST_F(node_fixture, a_busy_polling_node_routes_signals_and_stops) {
+  node_config c;
+  c.busy_poll_us = 200;
+  start(c);
+  for (int i = 0; i < 20; ++i) {
+    auto r = http(url(), "POST", "/api/tasks",
+                  R"({"neuron":"echo-1","input":{"i":)" + std::to_string(i) + "}}");
+    ASSERT_EQ(r.status, 202u) << r.body;
+  }
+  ASSERT_TRUE(eventually([&] {
+    std::lock_guard lock(mu);
+    return std::count_if(seen.begin(), seen.end(), [](const protocol::signal& s) {
+             return s.type == protocol::signal_type::task;
+           }) == 20;
+  }));
+  stop();
+  EXPECT_FALSE(n);
 }
 
 TEST_F(node_fixture, bad_task_and_answer_bodies_are_named) {

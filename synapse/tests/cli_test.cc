@@ -108,6 +108,31 @@ TEST_F(cli_test, sigterm_stops_the_broker_cleanly) {
   EXPECT_EQ(broker->wait(), 0);
 }
 
+TEST(cli_busy_poll, a_busy_polling_broker_relays_signals_and_stops_on_sigterm) {
+  child broker({"synapse", "start", "memory", "--port", "0", "-n", "busy", "--print",
+                "--busy-poll-us", "100"});
+  auto banner = broker.out_line();
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(banner, m, std::regex("port ([0-9]+)"))) << banner;
+  io_thread io;
+  cosmo_options o;
+  o.port = static_cast<std::uint16_t>(std::stoi(m[1].str()));
+  auto c = std::make_shared<cosmo_synapse>(io.executor(), o);
+  ASSERT_FALSE(io.run(c->async_connect()));
+  auto task = make_signal("busy");
+  ASSERT_FALSE(io.run(c->async_publish(protocol::subject_for("busy", task), task)));
+  bool printed = testing::eventually(
+      [&] { return broker.out_line(100ms).find(task.trace_id.str()) != std::string::npos; });
+  EXPECT_TRUE(printed);
+  io.run(c->async_close());
+  broker.signal(SIGTERM);
+  EXPECT_EQ(broker.wait(), 0);
+
+  auto bad = run({"synapse", "start", "memory", "--port", "0", "--busy-poll-us", "20000"});
+  EXPECT_EQ(bad.status, 2);
+  EXPECT_NE(bad.output.find("--busy-poll-us"), std::string::npos) << bad.output;
+}
+
 TEST(cli_liveness, the_owner_connection_answers_pings_so_require_pong_keeps_the_broker_up) {
   child broker({"synapse", "start", "memory", "--port", "0", "-n", "live", "--ping-interval-ms",
                 "20", "--require-pong"});

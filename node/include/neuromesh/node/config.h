@@ -56,6 +56,7 @@ struct node_config {
   std::chrono::milliseconds shutdown_grace{std::chrono::seconds(5)};
   unsigned http_threads = 1;
   std::size_t feed_buffer = 10'000;  ///< recent Signals kept for a newly opened page
+  unsigned busy_poll_us = 0;  ///< the broker thread's busy polling (synapse/busy_poll.h); 0: off
 };
 
 /// One configurable key: its TOML name, its environment variable, its flag and help.
