@@ -30,6 +30,9 @@ class runtime_cli : public ::testing::Test {
     // The same flows over the real nats-server of scripts/services.
     url_ = neuromesh::testing::env_or("NEUROMESH_NATS_URL", "");
     ASSERT_FALSE(url_.empty()) << "NEUROMESH_NATS_URL is not set (run scripts/services)";
+    // The nats-server is shared with the other service tests running beside this one: a
+    // namespace of its own keeps their Signals out of `tail` and `answer`.
+    ns_ = "clinats" + std::to_string(::getpid());
     return;
 #endif
     url_ = start_broker(broker_);
@@ -39,17 +42,17 @@ class runtime_cli : public ::testing::Test {
     if (broker_) broker_->signal(SIGTERM);
   }
   std::unique_ptr<child> agent(std::vector<std::string> extra) {
-    std::vector<std::string> args{"agent", "echo", "--url", url_};
+    std::vector<std::string> args{"agent", "echo", "--url", url_, "-n", ns_};
     args.insert(args.end(), extra.begin(), extra.end());
     auto c = std::make_unique<child>(args);
     return c;
   }
   child run(std::vector<std::string> args, bool with_stdin = false) {
-    args.push_back("--url");
-    args.push_back(url_);
+    args.insert(args.end(), {"--url", url_, "-n", ns_});
     return child(args, with_stdin);
   }
   std::string url_;
+  std::string ns_ = "dev";
   std::unique_ptr<child> broker_;
 };
 
