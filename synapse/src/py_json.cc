@@ -147,6 +147,7 @@ unsigned special_mask(__m128i v) noexcept {
   return static_cast<unsigned>(
       _mm_movemask_epi8(_mm_or_si128(outside, _mm_or_si128(quote, slash))));
 }
+
 // One bit per byte of a 64-byte chunk: '"', '\\', and outside 0x20..0x7e.
 struct chunk_masks {
   std::uint64_t quote = 0, slash = 0, outside = 0;
@@ -395,12 +396,14 @@ std::size_t canonical_string_size(std::string_view text, bool& has_escapes) noex
   std::size_t i = 1;
 #if defined(__SSE2__)
   if constexpr (Simd) {
-    // 64 bytes at a time, without a branch per escape: which bytes the backslashes escape
-    // (a run of k backslashes escapes its last one's next byte when k is odd) follows from
-    // one subtraction; the string ends at the first quote not escaped; everything before
-    // it is Python's form when no byte is a control/non-ASCII one and every escaped byte is
-    // '"' or '\\' (others, rare, are checked one by one). Anything else goes to the
-    // byte-exact loops below, from where this chunk's parse begins.
+    // 64 bytes at a time, without a branch per escape. Which bytes the backslashes escape
+    // (a run of k backslashes escapes the byte after it when k is odd) follows from one
+    // subtraction, as in simdjson: subtracting a run's first bit from the odd bits moved one
+    // up borrows through the run, so the run's start parity decides the bit after it. The
+    // string ends at the first quote not escaped; everything before it is Python's form
+    // when no byte is a control/non-ASCII one and every escaped byte is '"' or '\\' (others,
+    // rare, are checked one by one). Anything else goes to the byte-exact loops below, from
+    // where this chunk's parse begins.
     constexpr std::uint64_t odd_bits = 0xaaaaaaaaaaaaaaaaULL;
     std::uint64_t carry = 0;  // 1 when t[i] is escaped by the backslash at t[i - 1]
     while (i + 64 <= n) {

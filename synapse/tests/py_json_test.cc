@@ -555,11 +555,11 @@ TEST(py_json, both_canonical_size_paths_match_the_reference_on_mutated_python_ou
       case 0:
         text[at] = static_cast<char>(rng() % 256);
         break;
-      case 1: {  // uppercase the first hex digit a-f of a \u escape, if there is one
+      case 1: {  // uppercase the first hex digit a-f after a "\u" (an escape, or \\ and u)
         std::size_t u = text.find("\\u", at - 1);
         if (u == std::string::npos) u = text.find("\\u");
         if (u == std::string::npos) break;
-        for (std::size_t k = u + 2; k < u + 6; ++k)
+        for (std::size_t k = u + 2; k < std::min(u + 6, text.size()); ++k)
           if (text[k] >= 'a' && text[k] <= 'f') {
             text[k] = hex_upper[static_cast<std::size_t>(text[k] - 'a')];
             break;
