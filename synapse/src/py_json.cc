@@ -295,9 +295,17 @@ void escape(std::string& out, std::string_view s) {
         _mm_storeu_si128(reinterpret_cast<__m128i*>(p),
                          _mm_loadu_si128(reinterpret_cast<const __m128i*>(in + i + at)));
         p += k - at;
-        std::size_t next = i + k;
-        p = put_escape(p, s, next);
-        at = next - i;  // up to 19: a UTF-8 sequence may run into the next block
+        auto c = static_cast<unsigned char>(in[i + k]);
+        if (char e = c < 0x80 ? short_escapes[c] : 0; e != 0) {  // mostly '"'
+          p[0] = '\\';
+          p[1] = e;
+          p += 2;
+          at = k + 1;
+        } else {
+          std::size_t next = i + k;
+          p = put_escape(p, s, next);
+          at = next - i;  // up to 19: a UTF-8 sequence may run into the next block
+        }
         m = at < 16 ? m & (~0u << at) : 0;
       } while (m != 0);
       i += at;
