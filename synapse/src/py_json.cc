@@ -501,6 +501,10 @@ void unescape(std::string& out, std::string_view quoted) {
   std::string_view body = quoted.substr(1, quoted.size() - 2);
   const char* b = body.data();
   const std::size_t n = body.size();
+  if (std::memchr(b, '\\', n) == nullptr) {  // most keys and subjects: a copy
+    out.append(b, n);
+    return;
+  }
   // The value is never longer than its escaped form, and the output position never passes
   // the input position, so a 16-byte store at the output when 16 input bytes remain fits.
   out_cursor cursor(out, n);
