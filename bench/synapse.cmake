@@ -20,3 +20,8 @@ target_link_libraries(synapse_raw_pingpong PRIVATE neuromesh_deps::nats CLI11::C
 # Signal request/reply round trips through cosmo_synapse and the NATS synapse.
 neuromesh_bench(NAME synapse_round_trip_bench
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/synapse_round_trip_bench.cc DEPS neuromesh::synapse)
+# The cosmo:// frame codec: Python-JSON escape, canonical-size check and unescape of a
+# Signal JSON, SSE2 beside the portable scalar path (private header: include src/).
+neuromesh_bench(NAME synapse_py_json_bench SOURCES ${CMAKE_CURRENT_LIST_DIR}/synapse_py_json_bench.cc
+  DEPS neuromesh::synapse)
+target_include_directories(synapse_py_json_bench PRIVATE ${PROJECT_SOURCE_DIR}/synapse/src)
