@@ -2,6 +2,7 @@
 #include "runtime_cli.h"
 
 #include "neuromesh/protocol/codec.h"
+#include "neuromesh/synapse/busy_poll.h"
 #include "neuromesh/synapse/synapse_from_url.h"
 
 #include <boost/asio/co_spawn.hpp>
@@ -11,8 +12,12 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <charconv>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
+#include <optional>
+#include <string_view>
 
 namespace neuromesh::cli {
 
@@ -38,11 +43,29 @@ asio::awaitable<int> with_connection(std::string prefix, synapse::synapse* bus_p
   co_return code;
 }
 
+// NEUROMESH_BUSY_POLL_US, as `neuromesh up` reads it: 0 when unset, nullopt when unreadable.
+std::optional<int> busy_poll_us() {
+  const char* v = std::getenv("NEUROMESH_BUSY_POLL_US");
+  if (v == nullptr || *v == '\0') return 0;
+  std::string_view text(v);
+  int us = -1;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), us);
+  if (ec != std::errc() || end != text.data() + text.size() || us < 0 || us > 10'000)
+    return std::nullopt;
+  return us;
+}
+
 }  // namespace
 
 int run_on_synapse(const std::string& prefix, const std::string& url,
                    std::function<asio::awaitable<int>(synapse::synapse*)> main) {
   log_to_stderr();
+  auto spin = busy_poll_us();
+  if (!spin) {
+    std::cerr << prefix << ": NEUROMESH_BUSY_POLL_US: '" << std::getenv("NEUROMESH_BUSY_POLL_US")
+              << "': expected a whole number from 0 to 10000\n";
+    return 64;
+  }
   asio::io_context io(1);
   auto bus = synapse::synapse_from_url(url, io.get_executor());
   if (!bus) {
@@ -51,7 +74,7 @@ int run_on_synapse(const std::string& prefix, const std::string& url,
   }
   auto f =
       asio::co_spawn(io, with_connection(prefix, bus->get(), std::move(main)), asio::use_future);
-  io.run();
+  synapse::run_busy_polling(io, std::chrono::microseconds(*spin));
   return f.get();
 }
 

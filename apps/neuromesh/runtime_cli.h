@@ -18,7 +18,9 @@ void log_to_stderr();
 
 /// Runs main(bus) on a fresh single-threaded io_context over the Synapse of url; connects
 /// first and closes after. Returns main's exit code, or 64 with a message on stderr for a bad
-/// URL / connection failure (prefix names the command).
+/// URL / connection failure (prefix names the command). NEUROMESH_BUSY_POLL_US=N (0–10000,
+/// as for `neuromesh up`) busy-polls the io_context for N µs after each burst of work
+/// (synapse/busy_poll.h); an unreadable value is the same 64 with a message.
 int run_on_synapse(const std::string& prefix, const std::string& url,
                    std::function<boost::asio::awaitable<int>(synapse::synapse*)> main);
 

@@ -109,6 +109,26 @@ TEST_F(runtime_cli, dispatch_addressed_routed_open_and_exit_codes) {
   EXPECT_NE(bad.err_line().find("--input must be a JSON object"), std::string::npos);
 }
 
+// NEUROMESH_BUSY_POLL_US busy-polls the commands' io_context: the flows are unchanged, and
+// an unreadable value stops the command before it connects.
+TEST_F(runtime_cli, busy_polling_agent_and_dispatch_still_answer) {
+  ::setenv("NEUROMESH_BUSY_POLL_US", "100", 1);
+  auto a = agent({"--neuron-id", "bp1"});
+  auto first = a->out_line();
+  auto d = run({"dispatch", "--neuron", "bp1", "--input", R"({"b":2})", "--json"});
+  int code = d.wait();
+  ::setenv("NEUROMESH_BUSY_POLL_US", "fast", 1);
+  auto bad = run({"dispatch", "--neuron", "bp1"});
+  auto bad_err = bad.err_until("NEUROMESH_BUSY_POLL_US");
+  int bad_code = bad.wait();
+  ::unsetenv("NEUROMESH_BUSY_POLL_US");
+  ASSERT_EQ(first, "READY bp1");
+  EXPECT_EQ(code, 0);
+  EXPECT_NE(d.rest_out().find(R"("payload":{"result":{"b":2}})"), std::string::npos);
+  EXPECT_EQ(bad_code, 64);
+  EXPECT_NE(bad_err.find("NEUROMESH_BUSY_POLL_US: 'fast'"), std::string::npos) << bad_err;
+}
+
 TEST_F(runtime_cli, dispatch_offer_lowest_cost_goes_to_cheapest) {
   auto a = agent({"--neuron-id", "dear", "--bid-cost", "5"});
   ASSERT_EQ(a->out_line(), "READY dear");
