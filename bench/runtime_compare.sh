@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Runs bench/runtime_broker_bench (the runtime and the raw transport through the cosmo://
-# broker and through nats-server, both on loopback) several times and prints tasks/s,
-# sequential p50/p99 and the runtime's overhead over the raw transport of each, beside the
-# Python SDK anchor and the targets.
+# Every speed target of the runtime in one run: bench/runtime_dispatch_bench (in process,
+# MemorySynapse) and bench/runtime_broker_bench (the runtime and the raw transport through the
+# cosmo:// broker and through nats-server, both on loopback), several times each; prints the
+# in-process round trip, then tasks/s, sequential p50/p99 and the runtime's overhead over the
+# raw transport of each transport, beside the Python SDK anchor and the targets.
 #   bench/runtime_compare.sh [build dir, default build/release] [min time, default 0.3] [runs, default 5]
 # On a VM the wall figures of one run swing by x1.5 (the raw transport's 200-in-flight rate
 # moved from 55k to 101k tasks/s between two runs of one binary), so each run measures the
@@ -17,7 +18,10 @@ build=${1:-build/release}
 min_time=${2:-0.3}
 runs=${3:-5}
 bench=$build/bench/runtime_broker_bench
-[[ -x $bench ]] || { echo "compare: $bench not built (ninja -C $build runtime_broker_bench)" >&2; exit 2; }
+inproc=$build/bench/runtime_dispatch_bench
+for b in "$bench" "$inproc"; do
+  [[ -x $b ]] || { echo "compare: $b not built (ninja -C $build $(basename "$b"))" >&2; exit 2; }
+done
 # shellcheck source=bench/compare_servers.sh
 source bench/compare_servers.sh
 nats_port=""
@@ -28,6 +32,7 @@ fi
 echo "== $(uname -n), $(nproc) cores, $(c++ --version | head -1), $(date -u +%FT%TZ), load average $(cut -d' ' -f1-3 /proc/loadavg), busy poll ${NEUROMESH_BENCH_BUSY_POLL_US:-0} us"
 for ((i = 1; i <= runs; ++i)); do
   echo "run $i/$runs" >&2
+  "$inproc" --benchmark_min_time="$min_time" --benchmark_format=json >"$tmp/inproc$i.json" 2>/dev/null
   "$bench" --benchmark_min_time="$min_time" --benchmark_format=json >"$tmp/$i.json" 2>/dev/null
 done
 python3 - "$tmp" "$runs" <<'PY'
@@ -52,6 +57,15 @@ def rows_of(t):
     return rows
 def row(name, rt, raw, python, target):
     print(f"{name:<24} {rt:>26} {raw:>26} {python:>18} {target:>10}")
+# In process (MemorySynapse, runtime_dispatch_bench): one process per run, since the figure
+# depends on the process's memory layout more than on the run.
+inproc = [{x["name"].replace("/real_time", ""): x for x in json.load(open(f"{d}/inproc{i}.json"))["benchmarks"]}
+          for i in range(1, runs + 1)]
+seq = sorted(b["BM_runtime_dispatch_round_trip_memory"]["real_time"] / 1000 for b in inproc)
+par = sorted(b["BM_runtime_dispatch_and_wait_200_in_flight_memory"]["real_time"] / 200 / 1000 for b in inproc)
+print(f"\nin process (MemorySynapse), median of {runs} processes (range)")
+print(f"round trip {statistics.median(seq):.2f} us ({seq[0]:.2f}-{seq[-1]:.2f}), target <= 5 us; "
+      f"200 in flight {statistics.median(par):.2f} us per task ({par[0]:.2f}-{par[-1]:.2f})")
 for t, url in (("cosmo", "cosmo:// loopback"), ("nats", "nats-server loopback")):
     rows = rows_of(t)
     if not rows: continue
