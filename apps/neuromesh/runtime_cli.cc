@@ -1,6 +1,7 @@
 // Helpers of the runtime's commands (no subcommand of its own).
 #include "runtime_cli.h"
 
+#include "neuromesh/node/config.h"
 #include "neuromesh/protocol/codec.h"
 #include "neuromesh/synapse/busy_poll.h"
 #include "neuromesh/synapse/synapse_from_url.h"
@@ -12,11 +13,9 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
-#include <charconv>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
-#include <optional>
 #include <string_view>
 
 namespace neuromesh::cli {
@@ -43,16 +42,13 @@ asio::awaitable<int> with_connection(std::string prefix, synapse::synapse* bus_p
   co_return code;
 }
 
-// NEUROMESH_BUSY_POLL_US, as `neuromesh up` reads it: 0 when unset, nullopt when unreadable.
-std::optional<int> busy_poll_us() {
-  const char* v = std::getenv("NEUROMESH_BUSY_POLL_US");
-  if (v == nullptr || *v == '\0') return 0;
-  std::string_view text(v);
-  int us = -1;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), us);
-  if (ec != std::errc() || end != text.data() + text.size() || us < 0 || us > 10'000)
-    return std::nullopt;
-  return us;
+// NEUROMESH_BUSY_POLL_US read by the node's own config key (one range, one error text), and
+// no other NEUROMESH_* variable: a bad one of those is `up`'s business, not a command's.
+unsigned busy_poll_us() {
+  auto only_busy_poll = [](const char* name) -> const char* {
+    return std::string_view(name) == "NEUROMESH_BUSY_POLL_US" ? std::getenv(name) : nullptr;
+  };
+  return node::resolve_config(std::nullopt, only_busy_poll, {}).busy_poll_us;
 }
 
 }  // namespace
@@ -60,10 +56,11 @@ std::optional<int> busy_poll_us() {
 int run_on_synapse(const std::string& prefix, const std::string& url,
                    std::function<asio::awaitable<int>(synapse::synapse*)> main) {
   log_to_stderr();
-  auto spin = busy_poll_us();
-  if (!spin) {
-    std::cerr << prefix << ": NEUROMESH_BUSY_POLL_US: '" << std::getenv("NEUROMESH_BUSY_POLL_US")
-              << "': expected a whole number from 0 to 10000\n";
+  unsigned spin = 0;
+  try {
+    spin = busy_poll_us();
+  } catch (const node::config_error& e) {
+    std::cerr << prefix << ": " << e.what() << '\n';
     return 64;
   }
   asio::io_context io(1);
@@ -74,7 +71,7 @@ int run_on_synapse(const std::string& prefix, const std::string& url,
   }
   auto f =
       asio::co_spawn(io, with_connection(prefix, bus->get(), std::move(main)), asio::use_future);
-  synapse::run_busy_polling(io, std::chrono::microseconds(*spin));
+  synapse::run_busy_polling(io, std::chrono::microseconds(spin));
   return f.get();
 }
 
