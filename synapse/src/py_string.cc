@@ -163,16 +163,18 @@ class out_cursor {
   char* end_ = nullptr;
 };
 
-// The second byte of the two-byte escape of each ASCII byte that has one, else 0.
+// Python's two-byte escapes: the byte, and the letter written after the backslash. The
+// three tables below (escape, check, read back) are built from this one list.
+struct short_escape {
+  char byte, letter;
+};
+constexpr short_escape short_escape_list[] = {{'"', '"'},  {'\\', '\\'}, {'\n', 'n'}, {'\r', 'r'},
+                                              {'\t', 't'}, {'\b', 'b'},  {'\f', 'f'}};
+
+// The letter of the two-byte escape of each ASCII byte that has one, else 0.
 constexpr std::array<char, 128> make_short_escapes() {
   std::array<char, 128> t{};
-  t['"'] = '"';
-  t['\\'] = '\\';
-  t['\n'] = 'n';
-  t['\r'] = 'r';
-  t['\t'] = 't';
-  t['\b'] = 'b';
-  t['\f'] = 'f';
+  for (auto e : short_escape_list) t[static_cast<unsigned char>(e.byte)] = e.letter;
   return t;
 }
 constexpr auto short_escapes = make_short_escapes();
@@ -314,7 +316,7 @@ int lower_hex(char c) noexcept {
 // for \u, 0 for anything else.
 constexpr std::array<std::uint8_t, 256> make_escape_sizes() {
   std::array<std::uint8_t, 256> t{};
-  for (char c : {'"', '\\', 'n', 'r', 't', 'b', 'f'}) t[static_cast<unsigned char>(c)] = 2;
+  for (auto e : short_escape_list) t[static_cast<unsigned char>(e.letter)] = 2;
   t['u'] = 6;
   return t;
 }
@@ -409,13 +411,7 @@ std::size_t canonical_string_size(std::string_view text, bool& has_escapes) noex
 // The byte each short escape stands for, by the byte after its backslash; 0 for \u.
 constexpr std::array<char, 256> make_unescaped_bytes() {
   std::array<char, 256> t{};
-  t['"'] = '"';
-  t['\\'] = '\\';
-  t['n'] = '\n';
-  t['r'] = '\r';
-  t['t'] = '\t';
-  t['b'] = '\b';
-  t['f'] = '\f';
+  for (auto e : short_escape_list) t[static_cast<unsigned char>(e.letter)] = e.byte;
   return t;
 }
 constexpr auto unescaped_bytes = make_unescaped_bytes();
