@@ -43,15 +43,23 @@ run_result run(std::vector<std::string> args) {
   return {c.wait(), out};
 }
 
+/// The port `synapse start` names on its first line, or "" (a failure showing the line).
+std::string port_of(child& broker) {
+  auto banner = broker.out_line();
+  std::smatch m;
+  if (std::regex_search(banner, m, std::regex("port ([0-9]+)"))) return m[1].str();
+  ADD_FAILURE() << "no port in the banner: " << banner;
+  return "";
+}
+
 struct cli_test : ::testing::Test {
   void SetUp() override {
     broker = std::make_unique<child>(std::vector<std::string>{
         "synapse", "start", "memory", "--port", "0", "-n", "clitest", "--print"});
-    auto banner = broker->out_line();
-    std::smatch m;
-    ASSERT_TRUE(std::regex_search(banner, m, std::regex("port ([0-9]+)"))) << banner;
-    url = "cosmo://127.0.0.1:" + m[1].str();
-    port = static_cast<std::uint16_t>(std::stoi(m[1].str()));
+    auto p = port_of(*broker);
+    ASSERT_FALSE(p.empty());
+    url = "cosmo://127.0.0.1:" + p;
+    port = static_cast<std::uint16_t>(std::stoi(p));
   }
   std::unique_ptr<child> broker;
   std::string url;
@@ -111,12 +119,11 @@ TEST_F(cli_test, sigterm_stops_the_broker_cleanly) {
 TEST(cli_busy_poll, a_busy_polling_broker_relays_signals_and_stops_on_sigterm) {
   child broker({"synapse", "start", "memory", "--port", "0", "-n", "busy", "--print",
                 "--busy-poll-us", "100"});
-  auto banner = broker.out_line();
-  std::smatch m;
-  ASSERT_TRUE(std::regex_search(banner, m, std::regex("port ([0-9]+)"))) << banner;
+  auto p = port_of(broker);
+  ASSERT_FALSE(p.empty());
   io_thread io;
   cosmo_options o;
-  o.port = static_cast<std::uint16_t>(std::stoi(m[1].str()));
+  o.port = static_cast<std::uint16_t>(std::stoi(p));
   auto c = std::make_shared<cosmo_synapse>(io.executor(), o);
   ASSERT_FALSE(io.run(c->async_connect()));
   auto task = make_signal("busy");
@@ -136,10 +143,9 @@ TEST(cli_busy_poll, a_busy_polling_broker_relays_signals_and_stops_on_sigterm) {
 TEST(cli_liveness, the_owner_connection_answers_pings_so_require_pong_keeps_the_broker_up) {
   child broker({"synapse", "start", "memory", "--port", "0", "-n", "live", "--ping-interval-ms",
                 "20", "--require-pong"});
-  auto banner = broker.out_line();
-  std::smatch m;
-  ASSERT_TRUE(std::regex_search(banner, m, std::regex("port ([0-9]+)"))) << banner;
-  std::string url = "cosmo://127.0.0.1:" + m[1].str();
+  auto p = port_of(broker);
+  ASSERT_FALSE(p.empty());
+  std::string url = "cosmo://127.0.0.1:" + p;
   // The namespace lives as long as its owner connection; a stale owner would be closed
   // after three silent intervals (60 ms). Keep checking for ten times that long.
   auto until = std::chrono::steady_clock::now() + 600ms;
