@@ -10,10 +10,10 @@
 // that wake-up (an idle vCPU halted, then resumed) costs tens of microseconds, four times per
 // request/reply through a broker. A thread still polling picks the frame up at once: with 50
 // µs the sequential cosmo:// round trip fell from ~75-110 µs to ~40-70 µs on the 2-vCPU CI
-// machine (bench/runtime_compare.sh --busy-poll-us 50). The price is CPU: after every burst
-// of work the thread spins for `spin` more (at most 5 % of a core at 1,000 messages/s with
-// 50 µs). An idle thread still blocks, so an idle process stays at 0 % of a core.
-// This is Aeron's BackoffIdleStrategy and Linux's SO_BUSY_POLL in spirit.
+// machine (NEUROMESH_BENCH_BUSY_POLL_US=50 bench/runtime_compare.sh). The price is CPU: after every
+// burst of work the thread spins for `spin` more (at most 5 % of a core at 1,000 messages/s with 50
+// µs). An idle thread still blocks, so an idle process stays at 0 % of a core. This is Aeron's
+// BackoffIdleStrategy and Linux's SO_BUSY_POLL in spirit.
 
 #include <boost/asio/io_context.hpp>
 
